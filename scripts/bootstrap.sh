@@ -55,11 +55,11 @@ source "$venv/bin/activate"
 pip_q() { pip install --disable-pip-version-check -q "$@" 2> >(grep -v 'is ignored' >&2); }
 
 say "installing $torch_spec"
-pip_q "$torch_spec"
+pip_q "$torch_spec" numpy
 # Every later install is constrained to the torch just installed, so no dependency can swap
 # it for a CUDA build of several GB.
 constraints="$venv/mmf-constraints.txt"
-echo "torch==$(python -c 'import torch; print(torch.__version__)')" > "$constraints"
+echo "torch==$(python -c 'import torch; print(torch.__version__)' 2>/dev/null)" > "$constraints"
 say 'installing ROS 2 wheels and Python dependencies'
 pip_q -c "$constraints" -r "$root/requirements/dev.txt"
 pip_q -c "$constraints" --no-deps -r "$root/requirements/nodeps.txt"
