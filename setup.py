@@ -34,7 +34,7 @@ setup(
     maintainer_email='dev@multimodal-fusion.example.org',
     description='Multimodal fusion node for humanoid robots',
     license='Apache-2.0',
-    tests_require=['pytest'],
+    extras_require={'test': ['pytest']},
     entry_points={
         'console_scripts': [
         ],

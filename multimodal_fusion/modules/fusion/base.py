@@ -16,8 +16,6 @@ output at all (its tokens may hold anything, NaN included), and no output may be
 when every modality is missing. Strategies must be scriptable with ``torch.jit.script``.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import NamedTuple
 
