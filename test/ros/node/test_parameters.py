@@ -1,0 +1,70 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+import pathlib
+
+import pytest
+import yaml
+
+from multimodal_fusion.ros.node import parameters as P
+
+CONFIG = pathlib.Path(__file__).resolve().parents[3] / 'config' / 'fusion.yaml'
+
+
+def _flatten(tree, prefix=''):
+    out = {}
+    for key, value in tree.items():
+        name = f'{prefix}{key}'
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + '.'))
+        else:
+            out[name] = value
+    return out
+
+
+def test_yaml_defaults_equal_the_declared_table():
+    values = _flatten(yaml.safe_load(CONFIG.read_text())['/**']['ros__parameters'])
+    assert values == {p.name: p.default for p in P.PARAMS}
+    # ROS rejects an integer YAML value for a double parameter: types must match exactly.
+    for p in P.PARAMS:
+        assert type(values[p.name]) is type(p.default), p.name
+
+
+def test_defaults_are_valid():
+    assert P.validate_all({p.name: p.default for p in P.PARAMS}) == []
+
+
+@pytest.mark.parametrize('name,value,fragment', [
+    ('sync.slop', -0.1, '>= 0.0'),
+    ('sync.queue_size', 0, '>= 1'),
+    ('sync.queue_size', 2.5, 'must be a int'),
+    ('qos.sensors', 'fast', 'one of'),
+    ('sync.required', ['camera', 'smell'], "['smell']"),
+    ('model.device', 'gpu', 'cuda:N'),
+    ('topics.wrenches', [], 'at least one'),
+    ('autostart', 1, 'must be a bool'),
+    ('no.such', 1, 'unknown parameter'),
+])
+def test_bad_values_are_named(name, value, fragment):
+    problem = P.validate(name, value)
+    assert problem is not None and fragment in problem and name in problem
+
+
+def test_camera_must_be_required():
+    values = {p.name: p.default for p in P.PARAMS}
+    values['sync.required'] = ['audio']
+    assert any('camera' in p for p in P.validate_all(values))
+
+
+def test_declared_on_a_real_node_with_descriptors():
+    rclpy = pytest.importorskip('rclpy')
+    rclpy.init()
+    try:
+        node = rclpy.create_node('param_probe')
+        values = P.declare_parameters(node)
+        assert values == {p.name: p.default for p in P.PARAMS}
+        desc = node.describe_parameter('sync.slop')
+        assert desc.floating_point_range[0].to_value == 5.0
+        assert node.describe_parameter('model.path').read_only
+        node.destroy_node()
+    finally:
+        rclpy.shutdown()
