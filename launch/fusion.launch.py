@@ -1,0 +1,65 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Start the fusion node.
+
+    ros2 launch multimodal_fusion fusion.launch.py namespace:=robot use_sim_time:=true \
+        params_file:=/path/to/my_fusion.yaml camera_topic:=/head_camera/image_raw
+
+The node configures and activates itself (parameter ``autostart``); set it false in the
+params file to leave the transitions to a lifecycle manager.
+"""
+
+from launch import LaunchDescription
+from launch.actions import DeclareLaunchArgument
+from launch.substitutions import LaunchConfiguration
+from launch.substitutions import PathJoinSubstitution
+from launch_ros.actions import LifecycleNode
+from launch_ros.substitutions import FindPackageShare
+from launch_ros.parameter_descriptions import ParameterValue
+
+# (launch argument, topic the node subscribes to, default remapping target)
+_REMAPPABLE = (
+    ('camera_topic', 'camera/image_raw'),
+    ('audio_topic', 'audio/audio'),
+    ('audio_info_topic', 'audio/audio_info'),
+    ('speech_text_topic', 'speech/text'),
+    ('left_wrench_topic', 'wrist/left/wrench'),
+    ('right_wrench_topic', 'wrist/right/wrench'),
+    ('joint_states_topic', 'joint_states'),
+    ('imu_topic', 'imu/data'),
+)
+
+
+def generate_launch_description():
+    args = [
+        DeclareLaunchArgument('namespace', default_value='',
+                              description='Namespace of the node and its relative topics.'),
+        DeclareLaunchArgument(
+            'params_file',
+            default_value=PathJoinSubstitution(
+                [FindPackageShare('multimodal_fusion'), 'config', 'fusion.yaml']),
+            description='Parameter YAML (defaults: config/fusion.yaml).'),
+        DeclareLaunchArgument('use_sim_time', default_value='false',
+                              description='Use /clock (simulator or rosbag play --clock).'),
+        DeclareLaunchArgument('log_level', default_value='info',
+                              description='Logging level of the node.'),
+    ]
+    args += [DeclareLaunchArgument(name, default_value=topic,
+                                   description=f'Topic remapped onto {topic}.')
+             for name, topic in _REMAPPABLE]
+
+    node = LifecycleNode(
+        package='multimodal_fusion',
+        executable='fusion_node',
+        name='fusion_node',
+        namespace=LaunchConfiguration('namespace'),
+        output='screen',
+        parameters=[
+            LaunchConfiguration('params_file'),
+            {'use_sim_time': ParameterValue(LaunchConfiguration('use_sim_time'),
+                                            value_type=bool)},
+        ],
+        remappings=[(topic, LaunchConfiguration(name)) for name, topic in _REMAPPABLE],
+        arguments=['--ros-args', '--log-level', LaunchConfiguration('log_level')],
+    )
+    return LaunchDescription(args + [node])
