@@ -37,6 +37,7 @@ setup(
     extras_require={'test': ['pytest']},
     entry_points={
         'console_scripts': [
+            'fusion_node = multimodal_fusion.ros.node.fusion_node:main',
         ],
     },
 )

@@ -1,0 +1,480 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""The fusion node: five synchronised sensor streams in; situation, action, detections out.
+
+Lifecycle:
+
+* configure: validate parameters, pick the device, load and verify the model (sha256,
+  metadata, modality spec), warm it up, create publishers and the synchroniser. Any problem
+  is logged as one actionable line and the transition FAILS (the node stays unconfigured).
+* activate: create the subscriptions and start the inference worker.
+* deactivate: destroy the subscriptions, stop the worker.
+* cleanup: release the model (and GPU memory) and the publishers.
+
+Subscription callbacks only convert and synchronise; the newest complete set goes to a
+one-slot latest-wins mailbox read by the inference worker thread, so a slow model never
+blocks the executor or grows a queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+import pathlib
+import sys
+import threading
+import time
+import traceback
+from typing import Callable, Optional
+
+import numpy as np
+import rclpy
+from rclpy.event_handler import SubscriptionEventCallbacks
+from rclpy.executors import ExternalShutdownException
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.lifecycle import LifecycleNode
+from rclpy.lifecycle import LifecycleState
+from rclpy.lifecycle import TransitionCallbackReturn
+from rcl_interfaces.msg import SetParametersResult
+
+from audio_common_msgs.msg import AudioDataStamped
+from audio_common_msgs.msg import AudioInfo
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import WrenchStamped
+from sensor_msgs.msg import Image
+from sensor_msgs.msg import Imu
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+from vision_msgs.msg import Classification
+from vision_msgs.msg import Detection2DArray
+from vision_msgs.msg import LabelInfo
+import torch
+
+from multimodal_fusion.export.model_file import ModelFileError
+from multimodal_fusion.inference import default_model_path
+from multimodal_fusion.inference import EngineSettings
+from multimodal_fusion.inference import FusionEngine
+from multimodal_fusion.inference import select_device
+from multimodal_fusion.inference.overlay import draw_prediction
+
+from multimodal_fusion.ros.conversions import array_to_image
+from multimodal_fusion.ros.conversions import audio_to_mono
+from multimodal_fusion.ros.conversions import check_audio_info
+from multimodal_fusion.ros.conversions import image_to_rgb
+from multimodal_fusion.ros.conversions import imu_to_array
+from multimodal_fusion.ros.conversions import joint_state_to_arrays
+from multimodal_fusion.ros.conversions import label_info_to_msg
+from multimodal_fusion.ros.conversions import MessageFormatError
+from multimodal_fusion.ros.conversions import stamp_to_ns
+from multimodal_fusion.ros.conversions import string_to_text
+from multimodal_fusion.ros.conversions import wrench_to_array
+from multimodal_fusion.ros.node import qos
+from multimodal_fusion.ros.node.outputs import detection_message
+from multimodal_fusion.ros.node.outputs import diagnostics_message
+from multimodal_fusion.ros.node.outputs import label_messages
+from multimodal_fusion.ros.node.parameters import declare_parameters
+from multimodal_fusion.ros.node.parameters import validate
+from multimodal_fusion.ros.node.parameters import validate_all
+from multimodal_fusion.ros.node.stats import NodeStats
+from multimodal_fusion.spec import WRISTS
+from multimodal_fusion.sync import FusionSynchronizer
+from multimodal_fusion.sync import LatestSlot
+from multimodal_fusion.sync import SyncConfig
+
+# Parameters that may change while the node runs; all others are read-only.
+_LIVE = ('detection.score_threshold', 'detection.iou_threshold', 'detection.max_detections')
+
+
+class ConfigureError(Exception):
+    """A configure-time problem with a message for the user."""
+
+
+class FusionNode(LifecycleNode):
+    """See the module docstring. Parameters: ``config/fusion.yaml``."""
+
+    def __init__(self, node_name: str = 'fusion_node', **kwargs) -> None:
+        super().__init__(node_name, **kwargs)
+        self.values = declare_parameters(self)
+        self.add_on_set_parameters_callback(self._on_set_parameters)
+        self.stats = NodeStats()
+        self.engine = None
+        self.sync = None
+        self.slot = None
+        self._inputs = []
+        self._outputs = {}
+        self._worker: Optional[threading.Thread] = None
+        self._diag_timer = None
+        self._audio_info: Optional[AudioInfo] = None
+        self._object_names: list[str] = []
+        self._wrists: tuple[str, ...] = ()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        try:
+            self._configure()
+        except ConfigureError as error:
+            self.get_logger().error(f'configure failed: {error}')
+            self._release()
+            return TransitionCallbackReturn.FAILURE
+        except Exception as error:  # noqa: BLE001 - rclpy would swallow it without a word
+            self.get_logger().error(f'configure failed unexpectedly: {error!r}\n'
+                                    f'{traceback.format_exc()}')
+            self._release()
+            return TransitionCallbackReturn.FAILURE
+        return super().on_configure(state)
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._create_subscriptions()
+        self.slot = LatestSlot(on_drop=self.sync.count_superseded)
+        self._worker = threading.Thread(target=self._inference_loop, name='fusion_inference',
+                                        daemon=True)
+        self._worker.start()
+        self.get_logger().info(
+            f'active: subscribed to {len(self._inputs)} topics, model '
+            f'{self.engine.metadata["strategy"]} on {self.engine.device}')
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_inputs()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._release()
+        return super().on_cleanup(state)
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_inputs()
+        self._release()
+        return super().on_shutdown(state)
+
+    # -- configure ---------------------------------------------------------------------------
+    def _configure(self) -> None:
+        v = self.values = {name: _plain(self.get_parameter(name).value)
+                           for name in self.values}
+        problems = validate_all(v)
+        if problems:
+            raise ConfigureError('; '.join(problems))
+        if v['sync.implementation'] == 'message_filters':
+            try:
+                import message_filters  # noqa: F401
+            except ImportError:
+                raise ConfigureError(
+                    'sync.implementation is message_filters but the message_filters package '
+                    'is not importable; install ros-$ROS_DISTRO-message-filters or set '
+                    'sync.implementation: builtin (the same ApproximateTime algorithm)'
+                ) from None
+
+        torch.set_num_threads(v['model.torch_threads'])
+        try:
+            device, warning = select_device(v['model.device'])
+        except ValueError as error:
+            raise ConfigureError(str(error)) from None
+        if warning:
+            self.get_logger().warning(warning)
+        path = pathlib.Path(v['model.path']) if v['model.path'] else default_model_path()
+        try:
+            engine = FusionEngine(path, device=device,
+                                  text_encoder_dir=v['text_encoder.path'] or None)
+        except ModelFileError as error:
+            raise ConfigureError(f'{error} (parameter model.path)') from None
+        except FileNotFoundError as error:
+            raise ConfigureError(f'{error} (parameter text_encoder.path)') from None
+        spec = engine.spec
+        if len(v['topics.wrenches']) != spec.touch.wrists:
+            raise ConfigureError(
+                f'topics.wrenches lists {len(v["topics.wrenches"])} topics but the model '
+                f'reads {spec.touch.wrists} wrists (left, right)')
+        engine.settings = EngineSettings(
+            score_threshold=v['detection.score_threshold'],
+            iou_threshold=v['detection.iou_threshold'],
+            max_detections=v['detection.max_detections'])
+        t0 = time.perf_counter()
+        engine.warmup(v['model.warmup_iterations'])
+        self.get_logger().info(
+            f'model {path.name} ({engine.metadata["strategy"]}, modalities '
+            f'{", ".join(engine.modalities)}) verified and warmed up on {device} in '
+            f'{time.perf_counter() - t0:.2f} s')
+        self.engine = engine
+        self._object_names = list(engine.labels['object_classes'])
+
+        self._wrists = WRISTS[:spec.touch.wrists]
+        external = v['sync.implementation'] == 'message_filters'
+        sync_config = SyncConfig(
+            # With message_filters matching the required streams, the builtin synchroniser
+            # only windows them: every set it gets is already matched.
+            spec=spec, required=frozenset({'camera'} if external else v['sync.required']), wrists=self._wrists,
+            imu=bool(v['topics.imu']), slop_s=v['sync.slop'], queue_size=v['sync.queue_size'],
+            audio_max_age_s=v['sync.max_age.audio'], touch_max_age_s=v['sync.max_age.touch'],
+            proprio_max_age_s=v['sync.max_age.proprio'],
+            text_max_age_s=v['sync.max_age.text'],
+            time_jump_threshold_s=v['sync.time_jump_threshold'])
+        self.sync = FusionSynchronizer(sync_config, on_time_jump=self._on_time_jump)
+
+        out = qos.output_qos()
+        self._outputs = {
+            'situation': self.create_lifecycle_publisher(String, '~/situation', out),
+            'action': self.create_lifecycle_publisher(String, '~/action', out),
+            'situation_scores': self.create_lifecycle_publisher(
+                Classification, '~/situation_scores', out),
+            'action_scores': self.create_lifecycle_publisher(
+                Classification, '~/action_scores', out),
+            'detections': self.create_lifecycle_publisher(
+                Detection2DArray, '~/detections', out),
+            'label_info': self.create_publisher(LabelInfo, '~/label_info',
+                                                qos.latched_qos()),
+            'diagnostics': self.create_publisher(DiagnosticArray, '/diagnostics', 10),
+        }
+        if v['publish.debug_image']:
+            self._outputs['debug_image'] = self.create_lifecycle_publisher(
+                Image, '~/debug_image', out)
+        info = label_info_to_msg(self._object_names, v['detection.score_threshold'])
+        info.header.stamp = self.get_clock().now().to_msg()
+        self._outputs['label_info'].publish(info)
+        self._diag_timer = self.create_timer(v['diagnostics.period'], self._publish_diagnostics)
+
+    # -- inputs ------------------------------------------------------------------------------
+    def _create_subscriptions(self) -> None:
+        v = self.values
+        sensor = qos.sensor_qos(v['qos.sensors'], v['qos.depth'])
+        required = set(v['sync.required'])
+        # (modality, type, topic, handler); stamped streams only.
+        stamped = [('camera', Image, v['topics.camera'], self._on_camera),
+                   ('audio', AudioDataStamped, v['topics.audio'], self._on_audio)]
+        stamped += [('touch', WrenchStamped, topic, lambda msg, w=wrist: self._on_wrench(w, msg))
+                    for wrist, topic in zip(self._wrists, v['topics.wrenches'])]
+        stamped.append(('proprio', JointState, v['topics.joint_states'], self._on_joint_state))
+        if v['topics.imu']:
+            stamped.append(('proprio', Imu, v['topics.imu'], self._on_imu))
+        if v['sync.implementation'] == 'message_filters':
+            matched = [s for s in stamped if s[0] in required]
+            stamped = [s for s in stamped if s[0] not in required]
+            self._match_with_message_filters(matched, sensor)
+        for _, msg_type, topic, handler in stamped:
+            self._add_subscription(msg_type, topic, sensor, handler)
+        self._add_subscription(AudioInfo, v['topics.audio_info'], sensor, self._on_audio_info)
+        self._add_subscription(String, v['topics.speech_text'], qos.command_qos(),
+                               self._on_text)
+
+    def _match_with_message_filters(self, matched, profile) -> None:
+        """message_filters' ApproximateTimeSynchronizer over the camera and the required
+        streams; each matched set is fed to the builtin synchroniser camera last, so the
+        camera frame completes a set whose required windows are already filled."""
+        import message_filters
+
+        filters = [message_filters.Subscriber(self, msg_type, topic, qos_profile=profile)
+                   for _, msg_type, topic, _ in matched]
+        handlers = [handler for *_, handler in matched]
+
+        def on_matched(*msgs):
+            for handler, msg in list(zip(handlers, msgs))[1:]:
+                handler(msg)
+            handlers[0](msgs[0])
+
+        self._mf_sync = message_filters.ApproximateTimeSynchronizer(
+            filters, self.values['sync.queue_size'], self.values['sync.slop'])
+        self._mf_sync.registerCallback(on_matched)
+        self._inputs.extend(f.sub for f in filters)
+
+    def _add_subscription(self, msg_type, topic: str, profile, callback: Callable) -> None:
+        def incompatible(event, topic=topic):
+            self.get_logger().warning(qos.incompatible_qos_message(
+                self.resolve_topic_name(topic), str(event.last_policy_kind), profile))
+
+        events = SubscriptionEventCallbacks(incompatible_qos=incompatible)
+        self._inputs.append(self.create_subscription(
+            msg_type, topic, callback, profile, event_callbacks=events))
+
+    def _guard(self, stream: str, convert: Callable[[], None]) -> None:
+        """Run one message's conversion; reject a malformed one with a log line and a count."""
+        self.stats.received(stream, time.monotonic())
+        try:
+            convert()
+        except MessageFormatError as error:
+            n = self.stats.rejected_message(stream, error.field)
+            self.sync.report_malformed(stream)
+            # The first of each kind is logged in full, then every 100th, so a broken
+            # driver cannot flood the log.
+            if n == 1 or n % 100 == 0:
+                self.get_logger().error(f'rejected a {stream} message ({n} so far): {error}')
+
+    def _deliver(self, sets) -> None:
+        for synced in sets:
+            self.slot.put(synced)
+
+    def _on_camera(self, msg: Image) -> None:
+        self._guard('camera', lambda: self._deliver(self.sync.add_camera(
+            stamp_to_ns(msg.header), image_to_rgb(msg), anchor=msg.header)))
+
+    def _on_audio_info(self, msg: AudioInfo) -> None:
+        def convert():
+            check_audio_info(msg)
+            self._audio_info = msg
+        self._guard('audio_info', convert)
+
+    def _on_audio(self, msg: AudioDataStamped) -> None:
+        def convert():
+            info = self._audio_info
+            if info is None:
+                raise MessageFormatError('AudioInfo', 'an AudioInfo on '
+                                         f'{self.values["topics.audio_info"]} before audio')
+            samples = audio_to_mono(msg, info)
+            self._deliver(self.sync.add_audio(stamp_to_ns(msg.header), samples,
+                                              sample_rate=int(info.sample_rate)))
+        self._guard('audio', convert)
+
+    def _on_text(self, msg: String) -> None:
+        # Speech text has no header: stamp it on arrival with the node's clock, which is
+        # simulated time under use_sim_time.
+        now = self.get_clock().now().nanoseconds
+        self._guard('text', lambda: self._deliver(self.sync.add_text(now,
+                                                                     string_to_text(msg))))
+
+    def _on_wrench(self, wrist: str, msg: WrenchStamped) -> None:
+        self._guard(f'touch/{wrist}', lambda: self._deliver(self.sync.add_wrench(
+            wrist, stamp_to_ns(msg.header), wrench_to_array(msg, dtype=np.float32))))
+
+    def _on_joint_state(self, msg: JointState) -> None:
+        def convert():
+            arrays = joint_state_to_arrays(msg, self.engine.spec.joint_names,
+                                           dtype=np.float32)
+            self._deliver(self.sync.add_joint_state(stamp_to_ns(msg.header), arrays.positions,
+                                                    arrays.velocities))
+        self._guard('proprio/joints', convert)
+
+    def _on_imu(self, msg: Imu) -> None:
+        self._guard('proprio/imu', lambda: self._deliver(self.sync.add_imu(
+            stamp_to_ns(msg.header), imu_to_array(msg, dtype=np.float32))))
+
+    def _on_time_jump(self, jump) -> None:
+        self.get_logger().warning(
+            f'time jumped back {jump.jump_s:.2f} s on {jump.stream} (looping bag or restarted '
+            'simulator?): cleared all buffers')
+
+    # -- inference ---------------------------------------------------------------------------
+    def _inference_loop(self) -> None:
+        slot = self.slot
+        while not slot.closed:
+            synced = slot.get(timeout=0.2)
+            if synced is None:
+                continue
+            try:
+                result = self.engine.infer(synced.frames)
+            except Exception as error:  # noqa: BLE001 - one bad set must not stop the node
+                self.stats.failed()
+                self.get_logger().error(f'inference failed: {error!r}',
+                                        throttle_duration_sec=5.0)
+                continue
+            self._publish(synced, result)
+
+    def _publish(self, synced, result) -> None:
+        header = synced.anchor
+        pub = self._outputs
+        situation, action, situation_scores, action_scores = label_messages(
+            result.prediction, header)
+        pub['situation'].publish(situation)
+        pub['action'].publish(action)
+        pub['situation_scores'].publish(situation_scores)
+        pub['action_scores'].publish(action_scores)
+        pub['detections'].publish(detection_message(result.prediction, header,
+                                                    self._object_names))
+        if 'debug_image' in pub:
+            overlay = draw_prediction(synced.frames.camera, result.prediction,
+                                      self._object_names)
+            pub['debug_image'].publish(array_to_image(overlay, 'rgb8', header=header))
+        now_ns = self.get_clock().now().nanoseconds
+        self.stats.published(
+            end_to_end_ms=(now_ns - synced.stamp_ns) / 1e6,
+            inference_ms=result.preprocess_ms + result.model_ms + result.decode_ms,
+            presence=result.presence)
+
+    def _publish_diagnostics(self) -> None:
+        if self.sync is None:
+            return
+        inputs = ['camera', 'audio', 'text', *[f'touch/{w}' for w in self._wrists],
+                  'proprio/joints'] + (['proprio/imu'] if self.values['topics.imu'] else [])
+        msg = diagnostics_message(
+            self.get_clock().now().to_msg(), self.get_name(),
+            self.stats.snapshot(time.monotonic()), self.sync.drops.snapshot(),
+            self.sync.set_drops.snapshot(), self.sync.time_jumps, inputs)
+        self._outputs['diagnostics'].publish(msg)
+
+    # -- parameters and teardown -------------------------------------------------------------
+    def _on_set_parameters(self, params) -> SetParametersResult:
+        for param in params:
+            if param.name == 'use_sim_time':
+                continue
+            problem = validate(param.name, _plain(param.value))
+            if problem:
+                return SetParametersResult(successful=False, reason=problem)
+        if self.engine is not None:
+            changes = {}
+            for param in params:
+                if param.name in _LIVE:
+                    key = param.name.split('.', 1)[1]
+                    changes[key] = param.value
+            if changes:
+                self.engine.settings = replace(self.engine.settings, **changes)
+        return SetParametersResult(successful=True)
+
+    def _stop_inputs(self) -> None:
+        for sub in self._inputs:
+            self.destroy_subscription(sub)
+        self._inputs = []
+        if self.slot is not None:
+            self.slot.close()
+        if self._worker is not None:
+            self._worker.join(timeout=10.0)
+            self._worker = None
+
+    def _release(self) -> None:
+        if self._diag_timer is not None:
+            self.destroy_timer(self._diag_timer)
+            self._diag_timer = None
+        for name, pub in self._outputs.items():
+            if name in ('label_info', 'diagnostics'):
+                self.destroy_publisher(pub)
+            else:
+                self.destroy_lifecycle_publisher(pub)
+        self._outputs = {}
+        if self.engine is not None:
+            self.engine.close()
+            self.engine = None
+        self.sync = None
+        self.slot = None
+
+
+def _plain(value):
+    # String-array parameter values come back as array-likes; validation wants lists.
+    if isinstance(value, (str, bytes, bool, int, float)) or value is None:
+        return value
+    return list(value)
+
+
+def main(args=None) -> int:
+    """``ros2 run multimodal_fusion fusion_node``; exits 1 when autostart's configure
+    fails, so launch shows the failure."""
+    rclpy.init(args=args)
+    node = FusionNode()
+    code = 0
+    try:
+        if node.values['autostart']:
+            if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:
+                code = 1
+            elif node.trigger_activate() != TransitionCallbackReturn.SUCCESS:
+                code = 1
+        if code == 0:
+            executor = SingleThreadedExecutor()
+            executor.add_node(node)
+            executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node._stop_inputs()
+        node._release()
+        node.destroy_node()
+        if rclpy.ok():
+            rclpy.try_shutdown()
+    return code
+
+
+if __name__ == '__main__':
+    sys.exit(main())
