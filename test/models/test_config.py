@@ -1,0 +1,51 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+
+import dataclasses
+import json
+
+import pytest
+
+from multimodal_fusion.models import ModelConfig
+from multimodal_fusion.models.testing import tiny_model_config
+from multimodal_fusion.modules.fusion.base import FusionConfig
+from multimodal_fusion.spec import CameraSpec
+from multimodal_fusion.spec import ModalitySpec
+
+
+def test_defaults_are_valid_and_grid_follows_camera():
+    config = ModelConfig()
+    assert config.grid_hw == (16, 16)
+    assert tiny_model_config().grid_hw == (4, 4)
+
+
+def test_dict_round_trip_through_json():
+    config = tiny_model_config(camera_backbone='efficientnet_lite0',
+                               fusion=dataclasses.replace(tiny_model_config().fusion,
+                                                          modalities=('camera', 'audio')))
+    data = json.loads(json.dumps(config.to_dict()))
+    assert ModelConfig.from_dict(data) == config
+
+
+def test_from_dict_rejects_malformed():
+    data = ModelConfig().to_dict()
+    del data['spec']
+    with pytest.raises(ValueError, match='malformed'):
+        ModelConfig.from_dict(data)
+    with pytest.raises(ValueError, match='malformed'):
+        ModelConfig.from_dict({**ModelConfig().to_dict(), 'bogus': 1})
+
+
+@pytest.mark.parametrize('overrides, match', [
+    (dict(camera_backbone='resnet'), 'camera_backbone'),
+    (dict(fusion=FusionConfig(modalities=('audio', 'text'))), "'camera'"),
+    (dict(spec=ModalitySpec(camera=CameraSpec(height=100, width=128))), 'multiple of 8'),
+    (dict(spec=ModalitySpec(camera=CameraSpec(height=120, width=128)),
+          camera_backbone='efficientnet_lite0'), 'multiple of 16'),
+    (dict(camera_tokens=17), 'camera_tokens'),
+    (dict(num_actions=0), 'num_actions'),
+    (dict(dropout=1.0), 'dropout'),
+])
+def test_invalid_values_raise_naming_the_value(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        ModelConfig(**overrides)

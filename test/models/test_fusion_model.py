@@ -1,0 +1,164 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Every fusion strategy inside the full model: shapes, masks, TorchScript, gradients."""
+
+import io
+
+import pytest
+import torch
+
+from multimodal_fusion.models import build_model
+from multimodal_fusion.models import OUTPUT_KEYS
+from multimodal_fusion.models.testing import random_inputs
+from multimodal_fusion.models.testing import tiny_model_config
+from multimodal_fusion.modules.fusion import FUSION_BUILDERS
+
+STRATEGIES = sorted(FUSION_BUILDERS)
+CONFIG = tiny_model_config()
+MASKS = {
+    'all': [[True] * 5] * 3,
+    'none': [[False] * 5] * 3,
+    'mixed': [[True, False, True, False, True], [False, True, False, True, False],
+              [False, False, True, False, False]],
+}
+
+
+def _mask(name, batch):
+    return torch.tensor(MASKS[name][:batch], dtype=torch.bool)
+
+
+def _expected_shapes(batch):
+    gh, gw = CONFIG.grid_hw
+    c = CONFIG.num_object_classes
+    return {
+        'situation_logits': (batch, CONFIG.num_situations),
+        'action_logits': (batch, CONFIG.num_actions),
+        'target_logits': (batch, c + 1),
+        'target_xy': (batch, 2),
+        'det_obj': (batch, gh, gw),
+        'det_cls': (batch, gh, gw, c),
+        'det_box': (batch, gh, gw, 4),
+        'det_ref': (batch, gh, gw),
+        'modality_weights': (batch, 5),
+    }
+
+
+def _model(strategy, seed=0):
+    torch.manual_seed(seed)
+    return build_model(strategy, CONFIG).eval()
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_shapes_weights_and_all_missing_is_finite(strategy):
+    model = _model(strategy)
+    with torch.no_grad():
+        out = model(*random_inputs(CONFIG, 3, mask=_mask('mixed', 3)))
+        none = model(*random_inputs(CONFIG, 3, mask=_mask('none', 3)))
+    assert tuple(out) == OUTPUT_KEYS
+    assert {k: tuple(v.shape) for k, v in out.items()} == _expected_shapes(3)
+    assert all(v.dtype == torch.float32 for v in out.values())
+    weights = out['modality_weights']
+    assert (weights[~_mask('mixed', 3)] == 0).all()
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(3))
+    for key, value in none.items():
+        assert torch.isfinite(value).all(), key
+    assert (none['modality_weights'] == 0).all()
+    assert (torch.sigmoid(none['det_obj']) < 1e-6).all()  # no camera, no detections
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_absent_inputs_do_not_change_outputs(strategy):
+    model = _model(strategy)
+    mask = _mask('mixed', 3)
+    camera, audio, text, touch, proprio, _ = random_inputs(CONFIG, 3, mask=mask)
+    garbage = list(random_inputs(CONFIG, 3, seed=7))
+    for i, tensor in enumerate(garbage[1:5], start=1):
+        tensor[0] = float('nan')  # an absent sensor may leave anything behind
+    inputs = [camera, audio, text, touch, proprio]
+    mixed = [torch.where(mask[:, i].reshape(-1, *[1] * (x.ndim - 1)), x, garbage[i])
+             for i, x in enumerate(inputs)]
+    with torch.no_grad():
+        a = model(*inputs, mask)
+        b = model(*mixed, mask)
+    for key in OUTPUT_KEYS:
+        torch.testing.assert_close(a[key], b[key], msg=key)
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_scripted_round_trip_matches_eager(strategy):
+    model = _model(strategy)
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(model), buffer)
+    buffer.seek(0)
+    loaded = torch.jit.load(buffer)
+    with torch.no_grad():
+        for batch in (1, 3):
+            for mask_name in MASKS:
+                inputs = random_inputs(CONFIG, batch, mask=_mask(mask_name, batch), seed=batch)
+                eager, scripted = model(*inputs), loaded(*inputs)
+                for key in OUTPUT_KEYS:
+                    torch.testing.assert_close(scripted[key], eager[key], atol=1e-5, rtol=1e-5,
+                                               msg=f'{key} batch={batch} mask={mask_name}')
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_eval_mode_is_deterministic(strategy):
+    model = _model(strategy)
+    inputs = random_inputs(CONFIG, 2, mask=_mask('mixed', 2))
+    with torch.no_grad():
+        a, b = model(*inputs), model(*inputs)
+    for key in OUTPUT_KEYS:
+        assert torch.equal(a[key], b[key]), key
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_gradients_reach_heads_and_encoders(strategy):
+    model = _model(strategy).train()
+    out = model(*random_inputs(CONFIG, 4))
+    loss = sum((v.float() ** 2).mean() for k, v in out.items() if k != 'modality_weights')
+    loss.backward()
+    first_layers = {
+        'camera': model.camera_encoder.backbone.stages[0][0].weight,
+        'audio': model.audio_encoder.convs[0].weight,
+        'text': model.text_encoder.project.weight,
+        'touch': model.touch_encoder.convs[0].weight,
+        'proprio': model.proprio_encoder.convs[0].weight,
+        'situation_head': model.situation_head.layers[-1].weight,
+        'action_head': model.action_head.layers[-1].weight,
+        'target_head': model.target_head.layers[-1].weight,
+        'target_xy_head': model.target_xy_head.mlp.layers[-1].weight,
+        'detection_head': model.detection_head.out.weight,
+        'film': model.detection_head.film.weight,
+    }
+    for name, weight in first_layers.items():
+        assert weight.grad is not None, name
+        assert torch.isfinite(weight.grad).all(), name
+        assert weight.grad.abs().sum() > 0, name
+
+
+def test_modality_subset_builds_only_those_encoders():
+    import dataclasses
+
+    fusion = dataclasses.replace(CONFIG.fusion, modalities=('text', 'camera'))
+    config = tiny_model_config(fusion=fusion)
+    model = build_model('gated', config).eval()
+    assert isinstance(model.audio_encoder, torch.nn.Identity)
+    with torch.no_grad():
+        out = model(*random_inputs(config, 2))
+        scripted = torch.jit.script(model)(*random_inputs(config, 2))
+    assert out['modality_weights'][:, [1, 3, 4]].eq(0).all()
+    assert out['modality_weights'][:, [0, 2]].sum(dim=1).allclose(torch.ones(2))
+    torch.testing.assert_close(scripted['modality_weights'], out['modality_weights'])
+
+
+def test_unknown_strategy_lists_known_ones():
+    with pytest.raises(ValueError, match='feature_concat'):
+        build_model('no_such_fusion', CONFIG)
+
+
+def test_fit_normalisers_sets_statistics():
+    model = _model('feature_concat')
+    _, audio, _, touch, proprio, _ = random_inputs(CONFIG, 8)
+    model.fit_normalisers(audio=audio, touch=touch * 5 + 2, proprio=proprio)
+    assert model.touch_encoder.normaliser.mean.mean().item() == pytest.approx(2.0, abs=0.5)
+    assert model.audio_encoder.normaliser.std.ne(1.0).any()
