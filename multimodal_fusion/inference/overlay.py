@@ -24,7 +24,8 @@ def draw_prediction(image: np.ndarray, prediction: Prediction,
     out = np.ascontiguousarray(image, dtype=np.uint8).copy()
     det = prediction.detections
     scale = max(out.shape[0], out.shape[1]) / 640.0
-    font = 0.45 * max(scale, 0.6)
+    font = max(0.35, 0.5 * scale)
+    banner_h = int(round(40 * font))
     for i in range(len(det)):
         x0, y0, x1, y1 = (int(round(v)) for v in det.boxes[i])
         referred = bool(det.referred[i])
@@ -38,7 +39,7 @@ def draw_prediction(image: np.ndarray, prediction: Prediction,
     top = prediction.situations[0]
     act = prediction.actions[0]
     banner = f'{top.name} {top.score:.2f} | {act.name} {act.score:.2f}'
-    cv2.rectangle(out, (0, 0), (out.shape[1], int(18 * max(scale, 0.8))), (0, 0, 0), -1)
-    cv2.putText(out, banner, (4, int(13 * max(scale, 0.8))), cv2.FONT_HERSHEY_SIMPLEX, font,
-                (255, 255, 255), 1, cv2.LINE_AA)
+    cv2.rectangle(out, (0, 0), (out.shape[1], banner_h), (0, 0, 0), -1)
+    cv2.putText(out, banner, (4, banner_h - int(round(10 * font))), cv2.FONT_HERSHEY_SIMPLEX,
+                font, (255, 255, 255), 1, cv2.LINE_AA)
     return out
