@@ -127,7 +127,7 @@ class Recorder(Node):
         self._lock = threading.Lock()
         self._keep_every = keep_images_every
         self._images_seen = 0
-        reliable = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
+        reliable = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE)
         latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.create_subscription(Classification, f'{node_ns}/situation_scores',

@@ -102,36 +102,36 @@ class SimPublisher(Node):
         self.pub_joints = self.create_publisher(JointState, 'joint_states', sensor)
         self.pub_imu = self.create_publisher(Imu, 'imu/data', sensor)
         self.pub_truth = self.create_publisher(String, GROUND_TRUTH_TOPIC,
-                                               QoSProfile(depth=100,
+                                               QoSProfile(depth=1000,
                                                           reliability=ReliabilityPolicy.RELIABLE))
         self.frames_published = 0
         self.stop = threading.Event()
 
     def play(self) -> None:
-        """Play every episode back to back on the publisher's clock; blocks until done."""
-        base_ns = self.start_ns if self.start_ns is not None else self.get_clock().now().nanoseconds
-        wall0 = time.monotonic()
+        """Play every episode back to back; blocks until done.
+
+        Messages are sent when the publisher's clock reaches their stamp, so processes
+        given the same ``start_ns`` share one timeline whenever each of them started.
+        """
+        clock = self.get_clock()
+        base_ns = self.start_ns if self.start_ns is not None else clock.now().nanoseconds
         offset_s = 0.0
         if 'audio' in self.streams:
             self.pub_info.publish(self.audio_info)
+        last_info_ns = base_ns
         for index in self.episodes:
-            if self.stop.is_set():
-                return
             episode = self.simulator.episode(index)
             start = episode.start_time()
-            events = self._events(episode)
-            last_info = -1.0
-            for t, kind, payload in events:
+            for t, kind, payload in self._events(episode):
+                stamp_ns = base_ns + int(round((offset_s + t - start) * 1e9))
+                delay = (stamp_ns - clock.now().nanoseconds) / 1e9
+                if delay > 0 and self.stop.wait(delay):
+                    return
                 if self.stop.is_set():
                     return
-                at = offset_s + (t - start)
-                delay = wall0 + at - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                stamp_ns = base_ns + int(round(at * 1e9))
-                if kind == 'audio' and at - last_info >= 1.0:
+                if kind == 'audio' and stamp_ns - last_info_ns >= 1e9:
                     self.pub_info.publish(self.audio_info)
-                    last_info = at
+                    last_info_ns = stamp_ns
                 self._publish(kind, payload, stamp_ns, episode, t)
             offset_s += episode.duration - start
 

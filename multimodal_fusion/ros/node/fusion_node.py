@@ -29,6 +29,8 @@ from typing import Callable, Optional
 import numpy as np
 import rclpy
 from rclpy.event_handler import SubscriptionEventCallbacks
+from rclpy.exceptions import InvalidParameterTypeException
+from rclpy.exceptions import InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
@@ -453,7 +455,14 @@ def main(args=None) -> int:
     """``ros2 run multimodal_fusion fusion_node``; exits 1 when autostart's configure
     fails, so launch shows the failure."""
     rclpy.init(args=args)
-    node = FusionNode()
+    try:
+        node = FusionNode()
+    except (InvalidParameterValueException, InvalidParameterTypeException) as error:
+        # A value outside its declared range or of the wrong type, from a params file or
+        # the command line: one line, no traceback.
+        rclpy.logging.get_logger('fusion_node').error(f'invalid parameter: {error}')
+        rclpy.try_shutdown()
+        return 1
     code = 0
     try:
         if node.values['autostart']:
