@@ -74,7 +74,7 @@ from multimodal_fusion.ros.node.outputs import detection_message
 from multimodal_fusion.ros.node.outputs import diagnostics_message
 from multimodal_fusion.ros.node.outputs import label_messages
 from multimodal_fusion.ros.node.parameters import declare_parameters
-from multimodal_fusion.ros.node.parameters import validate
+from multimodal_fusion.ros.node.parameters import BY_NAME
 from multimodal_fusion.ros.node.parameters import validate_all
 from multimodal_fusion.ros.node.stats import NodeStats
 from multimodal_fusion.spec import WRISTS
@@ -125,8 +125,8 @@ class FusionNode(LifecycleNode):
         return super().on_configure(state)
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        self._create_subscriptions()
         self.slot = LatestSlot(on_drop=self.sync.count_superseded)
+        self._create_subscriptions()
         self._worker = threading.Thread(target=self._inference_loop, name='fusion_inference',
                                         daemon=True)
         self._worker.start()
@@ -401,20 +401,21 @@ class FusionNode(LifecycleNode):
 
     # -- parameters and teardown -------------------------------------------------------------
     def _on_set_parameters(self, params) -> SetParametersResult:
-        for param in params:
-            if param.name == 'use_sim_time':
-                continue
-            problem = validate(param.name, _plain(param.value))
-            if problem:
-                return SetParametersResult(successful=False, reason=problem)
-        if self.engine is not None:
-            changes = {}
-            for param in params:
-                if param.name in _LIVE:
-                    key = param.name.split('.', 1)[1]
-                    changes[key] = param.value
-            if changes:
-                self.engine.settings = replace(self.engine.settings, **changes)
+        """Validate a change against the whole parameter set; apply the live ones.
+
+        Detection thresholds apply at once; other writable parameters take effect at the
+        next configure (read-only ones are refused by rclpy itself).
+        """
+        changes = {p.name: _plain(p.value) for p in params if p.name in BY_NAME}
+        merged = {name: _plain(self.get_parameter(name).value) for name in BY_NAME}
+        merged.update(changes)
+        problems = validate_all(merged)
+        if problems:
+            return SetParametersResult(successful=False, reason='; '.join(problems))
+        live = {name.split('.', 1)[1]: value for name, value in changes.items()
+                if name in _LIVE}
+        if live and self.engine is not None:
+            self.engine.settings = replace(self.engine.settings, **live)
         return SetParametersResult(successful=True)
 
     def _stop_inputs(self) -> None:

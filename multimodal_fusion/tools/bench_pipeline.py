@@ -1,0 +1,152 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Where one camera frame's time goes in the node, stage by stage, without DDS.
+
+    python -m multimodal_fusion.tools.bench_pipeline [--frames 200] [--out docs/benchmarks/pipeline.md]
+
+Runs the node's own code path on simulator streams with the shipped model: message →
+numpy conversion, synchronisation (windows included), preprocessing, TorchScript inference
+and decoding, then prints median and p99 per stage and each stage's share of the total, in
+one table. torch runs on one thread, as in the node. Not a test: figures vary with the
+machine's load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import time
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+
+from multimodal_fusion.decoding.predictions import decode_outputs
+from multimodal_fusion.inference import default_model_path
+from multimodal_fusion.inference import FusionEngine
+from multimodal_fusion.sim import ScenarioSimulator
+from multimodal_fusion.spec import WRENCH_FEATURES
+from multimodal_fusion.spec import WRISTS
+from multimodal_fusion.sync import FusionSynchronizer
+from multimodal_fusion.sync import SyncConfig
+from multimodal_fusion.tools.bench_models import cpu_model
+
+
+def _stats(values: Sequence[float]) -> tuple[float, float]:
+    arr = np.asarray(values, dtype=np.float64)
+    return float(np.median(arr)), float(np.percentile(arr, 99))
+
+
+def _timed(fn: Callable[[], object], store: list) -> object:
+    t0 = time.perf_counter()
+    out = fn()
+    store.append((time.perf_counter() - t0) * 1e3)
+    return out
+
+
+def run(frames: int, seed: int, model: Optional[str]) -> list[tuple[str, float, float]]:
+    """Per-stage ``(name, median ms, p99 ms)`` over ``frames`` camera frames."""
+    # ROS message types are only needed for the conversion stage; importing them here keeps
+    # the module importable on a machine without ROS (the core-import test walks tools/).
+    from multimodal_fusion.ros.conversions import array_to_image
+    from multimodal_fusion.ros.conversions import array_to_wrench
+    from multimodal_fusion.ros.conversions import image_to_rgb
+    from multimodal_fusion.ros.conversions import make_header
+    from multimodal_fusion.ros.conversions import wrench_to_array
+
+    torch.set_num_threads(1)
+    engine = FusionEngine(model or default_model_path())
+    engine.warmup(3)
+    sync = FusionSynchronizer(SyncConfig(spec=engine.spec))
+    simulator = ScenarioSimulator(seed)
+    times: dict[str, list[float]] = {k: [] for k in (
+        'convert image (320x240 rgb8)', 'convert image (640x480 bgr8)',
+        'synchronise + windows', 'preprocess', 'model (TorchScript)', 'decode')}
+    big = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    big_msg = array_to_image(big, 'bgr8', header=make_header(0, 'camera'))
+    done = 0
+    episode_index = 0
+    joints = engine.spec.proprio.joints
+    while done < frames:
+        episode = simulator.episode(episode_index)
+        streams = episode.streams()
+        # Episodes follow each other on one rising timeline, 100 s apart.
+        origin_ns = (episode_index + 1) * 100_000_000_000
+        episode_index += 1
+
+        def ns(t: float) -> int:
+            return origin_ns + int(round((t - streams.audio_start) * 1e9))
+        touch_i = proprio_i = audio_i = 0
+        # Every third camera frame (10 Hz): the node drops the frames inference cannot take.
+        for t in streams.camera_stamps[::3]:
+            while touch_i < len(streams.touch_stamps) and streams.touch_stamps[touch_i] <= t:
+                row = streams.touch[touch_i]
+                for w, wrist in enumerate(WRISTS):
+                    msg = array_to_wrench(row[w * WRENCH_FEATURES:(w + 1) * WRENCH_FEATURES])
+                    sync.add_wrench(wrist, ns(streams.touch_stamps[touch_i]),
+                                    wrench_to_array(msg, dtype=np.float32))
+                touch_i += 1
+            while proprio_i < len(streams.proprio_stamps) and \
+                    streams.proprio_stamps[proprio_i] <= t:
+                row = streams.proprio[proprio_i]
+                stamp = ns(streams.proprio_stamps[proprio_i])
+                sync.add_joint_state(stamp, row[:joints], row[joints:2 * joints])
+                sync.add_imu(stamp, row[2 * joints:])
+                proprio_i += 1
+            end = int((t - streams.audio_start) * streams.audio_rate) + 1
+            if end > audio_i:
+                sync.add_audio(ns(streams.audio_start + audio_i / streams.audio_rate),
+                               streams.audio[audio_i:end])
+                audio_i = end
+            image = episode.frame(float(t)).image
+            msg = array_to_image(image, 'rgb8', header=make_header(ns(t), 'camera'))
+            rgb = _timed(lambda: image_to_rgb(msg), times['convert image (320x240 rgb8)'])
+            _timed(lambda: image_to_rgb(big_msg), times['convert image (640x480 bgr8)'])
+            sets = _timed(lambda: sync.add_camera(ns(t), rgb), times['synchronise + windows'])
+            for synced in sets:
+                inputs = _timed(lambda: engine.preprocessor([synced.frames]),
+                                times['preprocess'])
+                with torch.inference_mode():
+                    outputs = _timed(lambda: engine.module(*inputs.tensors()),
+                                     times['model (TorchScript)'])
+                _timed(lambda: decode_outputs(outputs, image_sizes=inputs.image_sizes,
+                                              labels=engine.labels), times['decode'])
+                done += 1
+            if done >= frames:
+                break
+    return [(name, *_stats(values)) for name, values in times.items() if values]
+
+
+def to_markdown(rows, frames: int) -> str:
+    node_stages = [r for r in rows if not r[0].startswith('convert image (640')]
+    total = sum(r[1] for r in node_stages)
+    lines = ['| stage | median (ms) | p99 (ms) | share of the node path |', '|---|--:|--:|--:|']
+    for name, median, p99 in rows:
+        share = f'{100 * median / total:.0f} %' if not name.startswith('convert image (640') \
+            else '(reference)'
+        lines.append(f'| {name} | {median:.2f} | {p99:.2f} | {share} |')
+    lines.append(f'| **node path total** | **{total:.2f}** | | 100 % |')
+    return '\n'.join(lines) + f'\n\n{frames} frames, batch 1, torch on 1 thread.\n'
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--frames', type=int, default=200)
+    parser.add_argument('--seed', type=int, default=20261122)
+    parser.add_argument('--model', default=None)
+    parser.add_argument('--out', default=None, help='also write the table to this file')
+    args = parser.parse_args(argv)
+    rows = run(args.frames, args.seed, args.model)
+    table = to_markdown(rows, args.frames)
+    print(table)
+    if args.out:
+        path = pathlib.Path(args.out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text('# Node pipeline, stage by stage\n\n'
+                        f'`python -m multimodal_fusion.tools.bench_pipeline --frames '
+                        f'{args.frames} --out {args.out}` on {cpu_model()}.\n\n'
+                        + table)
+
+
+if __name__ == '__main__':
+    main()

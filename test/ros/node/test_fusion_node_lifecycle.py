@@ -1,0 +1,122 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Lifecycle transitions of the node in this process: what each state owns."""
+
+import shutil
+
+import pytest
+import rclpy
+from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.parameter import Parameter
+
+from multimodal_fusion.inference import default_model_path
+from multimodal_fusion.ros.node.fusion_node import FusionNode
+
+SUCCESS = TransitionCallbackReturn.SUCCESS
+FAILURE = TransitionCallbackReturn.FAILURE
+
+
+@pytest.fixture
+def ros():
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
+
+
+def _node(*overrides):
+    return FusionNode(parameter_overrides=[Parameter(n, value=v) for n, v in overrides])
+
+
+def _topics(node, kind):
+    names = node.get_subscriber_names_and_types_by_node if kind == 'sub' else \
+        node.get_publisher_names_and_types_by_node
+    return {name for name, _ in names(node.get_name(), node.get_namespace())}
+
+
+def test_each_state_owns_what_it_should(ros):
+    node = _node(('model.warmup_iterations', 1))
+    try:
+        assert node.engine is None and not node._inputs
+        assert node.trigger_configure() == SUCCESS
+        assert node.engine is not None and node.sync is not None
+        assert '/fusion_node/detections' in _topics(node, 'pub')
+        assert not node._inputs
+        assert node.trigger_activate() == SUCCESS
+        # camera, audio, audio_info, text, two wrists, joint states, imu
+        assert len(node._inputs) == 8
+        assert {'/camera/image_raw', '/joint_states', '/wrist/left/wrench'} <= \
+            _topics(node, 'sub')
+        assert node._worker is not None and node._worker.is_alive()
+        worker = node._worker
+        assert node.trigger_deactivate() == SUCCESS
+        assert not node._inputs and not worker.is_alive()
+        assert node.engine is not None  # inactive keeps the model warm
+        assert node.trigger_cleanup() == SUCCESS
+        assert node.engine is None and node.sync is None
+        assert '/fusion_node/detections' not in _topics(node, 'pub')
+        # And round again.
+        assert node.trigger_configure() == SUCCESS
+        assert node.trigger_activate() == SUCCESS
+        assert len(node._inputs) == 8
+        assert node.trigger_deactivate() == SUCCESS
+    finally:
+        node._stop_inputs()
+        node._release()
+        node.destroy_node()
+
+
+def test_imu_topic_empty_means_no_imu_subscription(ros):
+    node = _node(('topics.imu', ''), ('model.warmup_iterations', 0))
+    try:
+        assert node.trigger_configure() == SUCCESS
+        assert node.trigger_activate() == SUCCESS
+        assert len(node._inputs) == 7
+    finally:
+        node._stop_inputs()
+        node._release()
+        node.destroy_node()
+
+
+@pytest.mark.parametrize('overrides,fragment', [
+    ((('model.path', '/nonexistent/model.pt'),), 'no such model file'),
+    ((('topics.wrenches', ['only/one/wrench']),), 'topics.wrenches lists 1 topics'),
+    ((('sync.implementation', 'message_filters'),), 'message_filters'),
+])
+def test_configure_fails_with_an_actionable_reason(ros, overrides, fragment, caplog):
+    node = _node(*overrides)
+    messages = []
+    original = node.get_logger().error
+    node.get_logger().error = lambda msg, **kw: (messages.append(msg), original(msg, **kw))
+    try:
+        assert node.trigger_configure() == FAILURE
+        assert node.engine is None
+        assert any(fragment in m for m in messages), messages
+        # Still unconfigured: a corrected configure can follow.
+        assert node._state_machine.current_state[1] == 'unconfigured'
+    finally:
+        node.destroy_node()
+
+
+def test_a_model_without_its_checksum_is_refused(ros, tmp_path):
+    model = tmp_path / 'model.pt'
+    shutil.copy(default_model_path(), model)
+    node = _node(('model.path', str(model)))
+    try:
+        assert node.trigger_configure() == FAILURE
+    finally:
+        node.destroy_node()
+
+
+def test_live_parameters_reach_the_decoder_and_bad_values_are_refused(ros):
+    node = _node(('model.warmup_iterations', 0))
+    try:
+        assert node.trigger_configure() == SUCCESS
+        result = node.set_parameters([Parameter('detection.score_threshold', value=0.6)])
+        assert result[0].successful
+        assert node.engine.settings.score_threshold == 0.6
+        refused = node.set_parameters([Parameter('sync.required', value=['audio'])])
+        assert not refused[0].successful
+        assert not node.set_parameters([Parameter('model.path', value='x.pt')])[0].successful
+    finally:
+        node._release()
+        node.destroy_node()
