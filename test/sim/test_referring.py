@@ -1,0 +1,50 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+import numpy as np
+import pytest
+
+from multimodal_fusion.sim.referring import ObjectAttributes
+from multimodal_fusion.sim.referring import Reference
+from multimodal_fusion.sim.referring import resolve
+from multimodal_fusion.sim.referring import sample_referring_scene
+from multimodal_fusion.sim.vocab import COLORS
+from multimodal_fusion.sim.vocab import SHAPES
+from multimodal_fusion.sim.vocab import SIZES
+
+CUBE, BALL = SHAPES.index('cube'), SHAPES.index('ball')
+RED, BLUE = COLORS.index('red'), COLORS.index('blue')
+SMALL, LARGE = SIZES.index('small'), SIZES.index('large')
+
+
+def test_phrase_orders_size_colour_shape_position():
+    assert Reference(CUBE, RED, SMALL, 'left').phrase() == 'small red cube on the left'
+    assert Reference(color=BLUE).phrase() == 'blue one'
+    with pytest.raises(ValueError, match='shape or a colour'):
+        Reference(size=SMALL)
+
+
+def test_resolve_uses_relative_positions_among_matching_objects():
+    objects = [ObjectAttributes(CUBE, RED, SMALL), ObjectAttributes(CUBE, RED, LARGE),
+               ObjectAttributes(BALL, RED, SMALL), None]
+    xs = [0.7, 0.2, 0.1, 0.5]
+    assert resolve(Reference(CUBE, RED), objects, xs) == [0, 1]
+    assert resolve(Reference(CUBE, RED, position='left'), objects, xs) == [1]
+    assert resolve(Reference(CUBE, RED, position='right'), objects, xs) == [0]
+    assert resolve(Reference(CUBE, RED, SMALL), objects, xs) == [0]
+    assert resolve(Reference(color=RED, position='middle'), objects, xs) == [1]
+    assert resolve(Reference(CUBE, RED, position='middle'), objects, xs) == []
+
+
+def test_generated_references_pick_exactly_the_target():
+    rng = np.random.default_rng(0)
+    positional = 0
+    for _ in range(3000):
+        count = int(rng.integers(2, 7))
+        scene = sample_referring_scene(rng, count)
+        assert len(scene.objects) == count
+        xs = rng.uniform(0, 1, count)
+        if scene.left_to_right:
+            positional += 1
+            xs[list(scene.left_to_right)] = np.sort(rng.uniform(0, 1, len(scene.left_to_right)))
+        assert resolve(scene.reference, scene.objects, xs) == [scene.target]
+    assert positional > 500
