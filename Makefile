@@ -19,3 +19,12 @@ test: setup
 # Per-strategy parameters, MFLOPs and CPU latency -> docs/benchmarks/models.md.
 bench: setup
 	$(PY) -m multimodal_fusion.tools.bench_models --out docs/benchmarks/models.md
+
+# Retrain the shipped model from scratch (about 30 min on 2 CPU cores).
+model: setup
+	$(PY) -m multimodal_fusion.training.reproduce
+
+# Every strategy, single modalities, drop-one models -> docs/evaluation/ (about 10 min).
+evaluate: setup
+	$(PY) -m multimodal_fusion.training.evaluate --out docs/evaluation --test-size 1000 \
+	    --tail-train-size 1500 --tail-epochs 2

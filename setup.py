@@ -21,7 +21,7 @@ setup(
     name=package_name,
     version=_version(),
     packages=find_packages(include=[package_name, package_name + '.*']),
-    package_data={package_name: ['models/*.pt', 'models/*.sha256']},
+    package_data={package_name: ['assets/*.pt', 'assets/*.pt.sha256']},
     data_files=[
         ('share/ament_index/resource_index/packages', ['resource/' + package_name]),
         ('share/' + package_name, ['package.xml']),

@@ -12,6 +12,7 @@ stretched to the model size, so these fractions scale straight to the source ima
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Mapping
 from typing import Optional
@@ -125,3 +126,21 @@ def decode_detections(outputs: Mapping[str, object], *, image_sizes: Sequence[tu
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def with_referred_fallback(detections: Detections,
+                           target_xy: Optional[tuple[float, float]]) -> Detections:
+    """Mark a referred detection when the referred head flagged none.
+
+    The target head's point (``target_xy``, source pixels; ``None`` when it says the
+    command names no object) then picks the detection whose centre is nearest to it. The
+    node publishes and the evaluation scores this same choice.
+    """
+    if detections.referred_index is not None or target_xy is None or not len(detections):
+        return detections
+    boxes = detections.boxes.astype(np.float64)
+    centres = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], 1)
+    index = int(np.argmin(((centres - np.asarray(target_xy, dtype=np.float64)) ** 2).sum(1)))
+    referred = np.zeros_like(detections.referred)
+    referred[index] = True
+    return dataclasses.replace(detections, referred=referred)

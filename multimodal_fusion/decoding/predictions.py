@@ -17,6 +17,7 @@ import numpy as np
 from multimodal_fusion.decoding.arrays import as_numpy
 from multimodal_fusion.decoding.detections import decode_detections
 from multimodal_fusion.decoding.detections import Detections
+from multimodal_fusion.decoding.detections import with_referred_fallback
 from multimodal_fusion.decoding.labels import Label
 from multimodal_fusion.decoding.labels import topk_labels
 from multimodal_fusion.spec import MODALITIES
@@ -83,6 +84,6 @@ def decode_outputs(outputs: Mapping[str, object], *, image_sizes: Sequence[tuple
         point = None if target.index == none_index else (float(xy[i, 0] * w), float(xy[i, 1] * h))
         predictions.append(Prediction(
             situations=situations[i], actions=actions[i], target=target, target_xy=point,
-            detections=detections[i],
+            detections=with_referred_fallback(detections[i], point),
             modality_weights={name: float(weights[i, j]) for j, name in enumerate(MODALITIES)}))
     return predictions

@@ -223,12 +223,23 @@ def score(rec: Recording) -> dict:
     """Compare what the node published with the ground truth of the same frames.
 
     Frames between two situations (ground truth ``None``) count for the action and grounding
-    but not for the situation.
+    but not for the situation. Detection recall: the share of visible objects with a
+    published detection of their class at IoU >= 0.5.
     """
     matched = [(rec.outputs[s], rec.truth[s]) for s in sorted(rec.outputs) if s in rec.truth]
     situation = [(o.situation, t['situation']) for o, t in matched
                  if t['situation'] is not None and o.situation is not None]
     action = [(o.action, t['action']) for o, t in matched if o.action is not None]
+    objects, found = 0, 0
+    for out, truth in matched:
+        if out.detections is None or not truth['boxes']:
+            continue
+        det = out.detections
+        names = np.asarray(det.class_ids)
+        ious = box_iou(np.asarray(truth['boxes']), det.boxes)
+        for row, cls in enumerate(truth['classes']):
+            objects += 1
+            found += int(((ious[row] >= 0.5) & (names == cls)).any())
     grounded, hits = 0, 0
     for out, truth in matched:
         if truth['target_box'] is None or out.detections is None:
@@ -247,6 +258,7 @@ def score(rec: Recording) -> dict:
         'situation_accuracy': (float(np.mean([o == t for o, t in situation]))
                                if situation else None),
         'action_accuracy': float(np.mean([o == t for o, t in action])) if action else None,
+        'detection_recall': found / objects if objects else None,
         'grounding_accuracy': hits / grounded if grounded else None,
         'grounding_frames': grounded,
         'latency_ms_median': float(np.median(latencies)) if latencies.size else None,

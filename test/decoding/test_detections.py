@@ -123,3 +123,22 @@ def test_decode_outputs_of_a_real_model():
     assert set(p.modality_weights) == {'camera', 'audio', 'text', 'touch', 'proprio'}
     assert sum(p.modality_weights.values()) == pytest.approx(1.0, abs=1e-5)
     assert len(p.detections) > 0
+
+
+def test_referred_fallback_uses_the_target_point_only_when_nothing_is_flagged():
+    import numpy as np
+
+    from multimodal_fusion.decoding.detections import Detections
+    from multimodal_fusion.decoding.detections import with_referred_fallback
+
+    def dets(flags):
+        n = len(flags)
+        return Detections(boxes=np.array([[0, 0, 10, 10], [50, 50, 60, 60]][:n], np.float32),
+                          class_ids=np.zeros(n, np.int64), scores=np.ones(n, np.float32),
+                          referred_scores=np.zeros(n, np.float32),
+                          referred=np.array(flags, dtype=bool))
+
+    assert with_referred_fallback(dets([True, False]), (55, 55)).referred_index == 0
+    assert with_referred_fallback(dets([False, False]), (52, 58)).referred_index == 1
+    assert with_referred_fallback(dets([False, False]), None).referred_index is None
+    assert with_referred_fallback(dets([]), (5, 5)).referred_index is None

@@ -1,0 +1,190 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Cheap strategy comparison: shared frozen encoders, a fusion and heads trained per run.
+
+Shape legend: ``b`` batch, ``n`` tokens, ``d`` width, ``m`` modalities, ``g`` grid side.
+
+Training 17 strategies and 4 drop-one-modality models end to end is out of a 2-core CPU's
+reach (the camera CNN is ~95% of the compute). Here every encoder comes from one trained
+model and stays frozen, so its outputs are computed once per sample and cached; each run
+then trains only the fusion strategy and the heads (heads initialised from the same model,
+the fusion from scratch). :func:`tail_forward` is ``FusionModel.forward`` after the
+encoders, and a test checks the two agree, so a model assembled by :func:`train_tail`
+behaves (and is timed and exported) like any other ``FusionModel``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict
+from typing import Mapping
+from typing import Optional
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from multimodal_fusion.models.build import build_model
+from multimodal_fusion.models.config import ModelConfig
+from multimodal_fusion.models.fusion_model import FusionModel
+from multimodal_fusion.models.losses import LossWeights
+from multimodal_fusion.models.losses import MultiTaskLoss
+from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.training.dataset import SimulatedSplit
+from multimodal_fusion.training.train import modality_dropout
+
+ENCODERS: tuple[str, ...] = tuple(f'{m}_encoder' for m in MODALITIES)
+HEADS: tuple[str, ...] = ('situation_head', 'action_head', 'target_head', 'target_xy_head',
+                          'detection_head')
+
+
+@dataclass
+class EncodedSplit:
+    """Encoder outputs of some samples of a split (float16 to halve the memory).
+
+    Attributes:
+        indices: ``(N,)`` sample indices into the split.
+        tokens: per modality name, ``(N, n, d)``.
+        spatial: ``(N, d, gh, gw)`` camera map.
+        mask: ``(N, m)`` bool presence as stored.
+    """
+
+    indices: np.ndarray
+    tokens: Dict[str, Tensor]
+    spatial: Tensor
+    mask: Tensor
+
+    def batch(self, rows: Tensor) -> tuple[Dict[str, Tensor], Tensor, Tensor]:
+        """Float32 ``(tokens, spatial, mask)`` of the given rows."""
+        return ({k: v[rows].float() for k, v in self.tokens.items()},
+                self.spatial[rows].float(), self.mask[rows])
+
+
+@torch.inference_mode()
+def encode_split(model: FusionModel, split: SimulatedSplit, indices: Sequence[int], *,
+                 batch_size: int = 64) -> EncodedSplit:
+    """Run every encoder of ``model`` (which must use all five modalities) once."""
+    model.eval()
+    tokens: Dict[str, list] = {m: [] for m in MODALITIES}
+    spatial, masks = [], []
+    for start in range(0, len(indices), batch_size):
+        items = [split[int(i)] for i in indices[start:start + batch_size]]
+        camera, audio, text, touch, proprio, mask = (
+            torch.stack([item[j] for item in items]) for j in range(6))
+        camera_tokens, camera_map = model.camera_encoder(camera)
+        tokens['camera'].append(camera_tokens.half())
+        spatial.append(camera_map.half())
+        for name, x in (('audio', audio), ('text', text), ('touch', touch),
+                        ('proprio', proprio)):
+            tokens[name].append(getattr(model, f'{name}_encoder')(x).half())
+        masks.append(mask)
+    return EncodedSplit(indices=np.asarray(indices, dtype=np.int64),
+                        tokens={k: torch.cat(v) for k, v in tokens.items()},
+                        spatial=torch.cat(spatial), mask=torch.cat(masks))
+
+
+def tail_forward(model: FusionModel, tokens: Mapping[str, Tensor], spatial: Tensor,
+                 mask: Tensor) -> Dict[str, Tensor]:
+    """``model.forward`` from encoder outputs on (same outputs, same dict)."""
+    camera_present = mask[:, 0].to(torch.bool)
+    spatial = torch.where(camera_present[:, None, None, None], spatial,
+                          torch.zeros_like(spatial))
+    used = {name: tokens[name] for name in model.modalities}
+    fusion_mask = mask.to(torch.bool).index_select(1, model.mask_columns)
+    fused, weights = model.fusion(used, fusion_mask)
+    detection = model.detection_head(spatial, fused)
+    objectness = torch.where(camera_present[:, None, None], detection.objectness,
+                             torch.full_like(detection.objectness, model.absent_camera_logit))
+    all_weights = torch.zeros(mask.shape[0], mask.shape[1], dtype=weights.dtype)
+    all_weights = all_weights.index_copy(1, model.mask_columns, weights)
+    return {
+        'situation_logits': model.situation_head(fused),
+        'action_logits': model.action_head(fused),
+        'target_logits': model.target_head(fused),
+        'target_xy': model.target_xy_head(fused),
+        'det_obj': objectness,
+        'det_cls': detection.class_logits,
+        'det_box': detection.box,
+        'det_ref': detection.referred,
+        'modality_weights': all_weights,
+    }
+
+
+def assemble(strategy: str, config: ModelConfig, source: Mapping[str, Tensor]) -> FusionModel:
+    """A new model whose encoders and heads are copied from the ``source`` state dict.
+
+    Encoders of modalities ``config`` leaves out are not copied (the model has none).
+    """
+    model = build_model(strategy, config, pretrained_camera=False)
+    own = model.state_dict()
+    copied = {k: v for k, v in source.items()
+              if k.split('.')[0] in ENCODERS + HEADS and k in own and own[k].shape == v.shape}
+    model.load_state_dict(copied, strict=False)
+    return model
+
+
+def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit, *,
+               epochs: int, batch_size: int = 64, lr: float = 1e-3,
+               rate: float = 0.1, seed: int = 0,
+               loss_weights: Optional[LossWeights] = None) -> list[float]:
+    """Train ``model``'s fusion and heads on cached encoder outputs (encoders untouched).
+
+    Returns the mean total loss of each epoch.
+    """
+    from multimodal_fusion.training.train import DEFAULT_LOSS_WEIGHTS
+
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed + 1)
+    params = [p for name, p in model.named_parameters() if name.split('.')[0] not in ENCODERS]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    steps = epochs * max(1, len(encoded.indices) // batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps,
+                                                    pct_start=0.1)
+    loss_fn = MultiTaskLoss(weights=loss_weights or DEFAULT_LOSS_WEIGHTS)
+    config = model.config
+    model.train()
+    history = []
+    for _ in range(epochs):
+        order = torch.randperm(len(encoded.indices), generator=generator)
+        total, count = 0.0, 0
+        for start in range(0, len(order) - batch_size + 1, batch_size):
+            rows = order[start:start + batch_size]
+            tokens, spatial, mask = encoded.batch(rows)
+            mask = modality_dropout(mask, rate, generator)
+            targets = split.targets(encoded.indices[rows.numpy()].tolist(),
+                                    grid_hw=config.grid_hw,
+                                    num_object_classes=config.num_object_classes)
+            losses = loss_fn(tail_forward(model, tokens, spatial, mask), targets, mask)
+            optimizer.zero_grad(set_to_none=True)
+            losses['total'].backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            optimizer.step()
+            scheduler.step()
+            total += float(losses['total'].detach())
+            count += 1
+        history.append(total / max(count, 1))
+    model.eval()
+    return history
+
+
+def tail_runner(model: FusionModel, encoded: EncodedSplit, mask_fn=None):
+    """A ``run(chunk_indices) -> outputs`` over cached rows, for
+    :func:`~multimodal_fusion.training.evaluation.score_outputs`.
+
+    Args:
+        model: the assembled model (its encoders are not called).
+        encoded: the cached encoder outputs of the samples that will be asked for.
+        mask_fn: edits the presence mask first, as in ``evaluate_split``.
+    """
+    row_of = {int(i): r for r, i in enumerate(encoded.indices)}
+
+    @torch.inference_mode()
+    def run(chunk: Sequence[int]) -> Dict[str, Tensor]:
+        rows = torch.tensor([row_of[int(i)] for i in chunk], dtype=torch.long)
+        tokens, spatial, mask = encoded.batch(rows)
+        if mask_fn is not None:
+            mask = mask_fn(mask)
+        return tail_forward(model, tokens, spatial, mask)
+
+    return run

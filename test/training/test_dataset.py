@@ -1,0 +1,92 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+
+import numpy as np
+import pytest
+import torch
+
+from multimodal_fusion.preprocessing.batch import Preprocessor
+from multimodal_fusion.sim import ScenarioSimulator
+from multimodal_fusion.sim import SimConfig
+from multimodal_fusion.spec import DEFAULT_SPEC
+from multimodal_fusion.training import dataset
+from multimodal_fusion.training.dataset import dataset_key
+from multimodal_fusion.training.dataset import generate_split
+from multimodal_fusion.training.dataset import load_split
+from multimodal_fusion.training.dataset import SimulatedSplit
+from multimodal_fusion.training.dataset import SPLIT_SEEDS
+
+from .conftest import fake_embed
+from .conftest import TRAIN_SIZE
+
+
+def test_split_seeds_are_distinct():
+    assert len(set(SPLIT_SEEDS.values())) == len(SPLIT_SEEDS)
+
+
+def test_shapes_and_dtypes(dataset_root):
+    split = load_split('train', TRAIN_SIZE, root=dataset_root)
+    assert len(split) == TRAIN_SIZE
+    camera, audio, text, touch, proprio, mask, index = split[3]
+    assert camera.dtype == torch.uint8 and camera.shape == (3, 128, 128)
+    assert audio.shape == (16000,) and text.shape == (384,)
+    assert touch.shape == DEFAULT_SPEC.touch.tensor_shape
+    assert proprio.shape == DEFAULT_SPEC.proprio.tensor_shape
+    assert mask.dtype == torch.bool and mask.shape == (5,) and int(index) == 3
+    assert split.truth['boxes'].shape[1:] == (split.truth['classes'].shape[1], 4)
+    targets = split.targets([0, 1, 2], grid_hw=(16, 16), num_object_classes=6)
+    assert targets['det_pos'].shape == (3, 16, 16)
+
+
+def test_matches_the_node_preprocessing(dataset_root):
+    split = load_split('train', TRAIN_SIZE, root=dataset_root)
+    sim = ScenarioSimulator(SPLIT_SEEDS['train'], SimConfig())
+    indices = [0, 1, 5]
+    samples = [sim.sample(i) for i in indices]
+    expected = Preprocessor(spec=DEFAULT_SPEC, text_embedder=lambda u: fake_embed([u])[0])(
+        [s.frames for s in samples])
+    for row, i in enumerate(indices):
+        got = split[i]
+        for j, tensor in enumerate(expected.tensors()):
+            assert torch.equal(got[j], tensor[row])
+        assert split.truth['situation'][i] == samples[row].truth.situation
+        assert split.utterance(i) == samples[row].frames.text
+        assert np.array_equal(split.truth['boxes'][i, :len(samples[row].truth.boxes)],
+                              samples[row].truth.boxes)
+
+
+def test_cache_is_reused(dataset_root, monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError('a cached split was generated again')
+    monkeypatch.setattr(dataset, '_write_split', fail)
+    folder = generate_split(SPLIT_SEEDS['train'], TRAIN_SIZE, root=dataset_root,
+                            text_embedder=fake_embed, progress=False)
+    assert folder.name == dataset_key(SimConfig(), SPLIT_SEEDS['train'], TRAIN_SIZE)
+
+
+def test_key_depends_on_seed_count_and_config():
+    base = dataset_key(SimConfig(), 1, 10)
+    assert base == dataset_key(SimConfig(cache_dir='/elsewhere'), 1, 10)
+    assert len({base, dataset_key(SimConfig(), 2, 10), dataset_key(SimConfig(), 1, 11),
+                dataset_key(SimConfig(asr_error_rate=0.0), 1, 10)}) == 4
+
+
+def test_generation_is_deterministic_across_workers(tmp_path, dataset_root):
+    # Two spawned workers must produce exactly what one in-process generator produced.
+    folder = generate_split(SPLIT_SEEDS['val'], 8, root=tmp_path, workers=2,
+                            text_embedder=fake_embed, progress=False)
+    again = SimulatedSplit(folder)
+    reference = load_split('val', 8, root=dataset_root)
+    for name in dataset.INPUT_FIELDS:
+        assert np.array_equal(again.arrays[name], reference.arrays[name]), name
+    for name in dataset.TRUTH_FIELDS:
+        assert np.array_equal(again.truth[name], reference.truth[name]), name
+
+
+def test_rejects_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match='count'):
+        generate_split(1, 0, root=tmp_path)
+    with pytest.raises(ValueError, match='unknown split'):
+        load_split('holdout', 4, root=tmp_path)
+    with pytest.raises(FileNotFoundError):
+        SimulatedSplit(tmp_path)

@@ -1,0 +1,51 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""The shipped model meets its accuracy targets on data it has never seen.
+
+The split has seed ``SPLIT_SEEDS['ci']``, which no training run uses; it is generated (and
+cached) on first use, through the node's preprocessing, and scored through the node's
+decoding (``evaluate_split`` decodes as ``FusionEngine`` does, with its default settings).
+"""
+
+import pytest
+
+from multimodal_fusion.inference.engine import default_model_path
+from multimodal_fusion.inference.engine import FusionEngine
+from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.training.dataset import load_split
+from multimodal_fusion.training.evaluation import evaluate_split
+from multimodal_fusion.training.evaluation import keep_only
+
+CI_SAMPLES = 440  # 40 per situation
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope='module')
+def scores():
+    engine = FusionEngine(default_model_path())
+    split = load_split('ci', CI_SAMPLES, progress=False)
+    full = evaluate_split(engine.module, split, batch_size=110)
+    single = {name: evaluate_split(engine.module, split, batch_size=110,
+                                   mask_fn=lambda m, n=name: keep_only(m, [n]))
+              for name in MODALITIES}
+    return full, single
+
+
+# Known gap, measured and explained in docs/training.md: the shipped model reaches situation
+# macro-F1 ~0.89 and grounding ~0.4-0.5 on this split, short of the targets. strict=True: the
+# day a retrained model meets them this test XPASSes, fails, and the marker must go.
+@pytest.mark.xfail(strict=True, reason='shipped model below target: situation F1 ~0.89 < 0.95, '
+                   'grounding ~0.45 < 0.90 (issue 4 open; see docs/training.md)')
+def test_all_modalities_meet_the_targets(scores):
+    full, _ = scores
+    assert full.situation_f1 >= 0.95, full.summary()
+    assert full.action_accuracy >= 0.97, full.summary()
+    assert full.grounding >= 0.90, full.summary()
+
+
+@pytest.mark.parametrize('modality', MODALITIES)
+def test_one_modality_alone_is_far_worse(scores, modality):
+    full, single = scores
+    alone = single[modality].situation_f1
+    assert alone <= full.situation_f1 - 0.20, (modality, alone, full.situation_f1)

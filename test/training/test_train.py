@@ -1,0 +1,109 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+
+import json
+
+import pytest
+import torch
+
+from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.training.train import HISTORY_FILE
+from multimodal_fusion.training.train import model_config
+from multimodal_fusion.training.train import modality_dropout
+from multimodal_fusion.training.train import parse_args
+from multimodal_fusion.training.train import settings_from_args
+from multimodal_fusion.training.train import Trainer
+from multimodal_fusion.training.train import TrainSettings
+
+from .conftest import TRAIN_SIZE
+from .conftest import VAL_SIZE
+
+
+def _settings(**overrides):
+    fields = dict(strategy='feature_concat', epochs=2, batch_size=8, lr=2e-3,
+                  train_size=TRAIN_SIZE, val_size=VAL_SIZE, warmup_steps=1, seed=3)
+    fields.update(overrides)
+    return TrainSettings(**fields)
+
+
+def _trainer(settings, out, root):
+    return Trainer(settings, out, device='cpu', workers=0, progress=False, dataset_root=root)
+
+
+def test_modality_dropout_never_masks_everything():
+    g = torch.Generator().manual_seed(0)
+    mask = torch.ones(2000, 5, dtype=torch.bool)
+    mask[::3, 2] = False
+    out = modality_dropout(mask, 0.9, g)
+    assert bool(out.any(dim=1).all())
+    assert not bool((out & ~mask).any())
+    rate = 1.0 - out.sum().item() / mask.sum().item()
+    assert 0.6 < rate < 0.9
+    assert torch.equal(modality_dropout(mask, 0.0, g), mask)
+
+
+def test_modality_dropout_is_seeded():
+    mask = torch.ones(64, 5, dtype=torch.bool)
+    a = modality_dropout(mask, 0.3, torch.Generator().manual_seed(5))
+    b = modality_dropout(mask, 0.3, torch.Generator().manual_seed(5))
+    assert torch.equal(a, b)
+
+
+def test_drop_modality_builds_without_it():
+    config = model_config(_settings(drop_modality='audio'))
+    assert config.fusion.modalities == ('camera', 'text', 'touch', 'proprio')
+    assert config.num_situations == 11 and config.num_actions == 8
+    with pytest.raises(ValueError, match='camera'):
+        _settings(drop_modality='camera')
+
+
+def test_cli_arguments():
+    args = parse_args(['--strategy', 'gated', '--out', 'x', '--modality-dropout', '0.2',
+                       '--drop-modality', 'touch', '--camera-backbone', 'efficientnet_lite0'])
+    settings = settings_from_args(args)
+    assert settings.modality_dropout == 0.2 and settings.drop_modality == 'touch'
+    assert settings.camera_backbone == 'efficientnet_lite0'
+
+
+def test_resume_continues_exactly(tmp_path, dataset_root):
+    straight = _trainer(_settings(), tmp_path / 'straight', dataset_root)
+    straight.fit()
+    first = _trainer(_settings(), tmp_path / 'resumed', dataset_root)
+    first.fit(until_epoch=1)
+    second = _trainer(_settings(), tmp_path / 'resumed', dataset_root)
+    assert second.resume() and second.epoch == 1
+    second.fit()
+    for key, value in straight.model.state_dict().items():
+        assert torch.allclose(value, second.model.state_dict()[key], atol=1e-6), key
+    history = json.loads((tmp_path / 'resumed' / HISTORY_FILE).read_text())
+    assert [h['epoch'] for h in history] == [1, 2]
+    path = second.export()
+    module, metadata = load_model(path)
+    assert metadata['strategy'] == 'feature_concat'
+    assert metadata['training_summary']['epochs_trained'] == 2
+    assert 'situation_f1' in metadata['training_summary']['val_metrics']
+
+
+def test_resume_refuses_other_settings(tmp_path, dataset_root):
+    trainer = _trainer(_settings(epochs=1), tmp_path, dataset_root)
+    trainer.fit()
+    other = _trainer(_settings(epochs=1, lr=1e-4), tmp_path, dataset_root)
+    with pytest.raises(ValueError, match='lr'):
+        other.resume()
+
+
+def test_loss_decreases_when_overfitting(tmp_path, dataset_root):
+    trainer = _trainer(_settings(epochs=6, batch_size=8, train_size=TRAIN_SIZE,
+                                 modality_dropout=0.0, lr=3e-3), tmp_path, dataset_root)
+    trainer.fit()
+    losses = [h['loss_total'] for h in trainer.history]
+    assert losses[-1] < 0.7 * losses[0], losses
+
+
+def test_reproduce_command_is_a_valid_training_run():
+    from multimodal_fusion.training.reproduce import command
+
+    args = command('runs/x', 'model.pt')
+    assert args[:4] == ['--standalone', '--nproc_per_node', '2', '-m']
+    settings = settings_from_args(parse_args(args[5:]))
+    assert settings.strategy == 'token_early' and settings.train_size == 12000
