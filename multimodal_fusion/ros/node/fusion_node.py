@@ -74,6 +74,7 @@ from multimodal_fusion.ros.node.outputs import detection_message
 from multimodal_fusion.ros.node.outputs import diagnostics_message
 from multimodal_fusion.ros.node.outputs import label_messages
 from multimodal_fusion.ros.node.parameters import declare_parameters
+from multimodal_fusion.ros.node.parameters import plain_value
 from multimodal_fusion.ros.node.parameters import BY_NAME
 from multimodal_fusion.ros.node.parameters import validate_all
 from multimodal_fusion.ros.node.stats import NodeStats
@@ -150,7 +151,7 @@ class FusionNode(LifecycleNode):
 
     # -- configure ---------------------------------------------------------------------------
     def _configure(self) -> None:
-        v = self.values = {name: _plain(self.get_parameter(name).value)
+        v = self.values = {name: plain_value(self.get_parameter(name).value)
                            for name in self.values}
         problems = validate_all(v)
         if problems:
@@ -406,8 +407,8 @@ class FusionNode(LifecycleNode):
         Detection thresholds apply at once; other writable parameters take effect at the
         next configure (read-only ones are refused by rclpy itself).
         """
-        changes = {p.name: _plain(p.value) for p in params if p.name in BY_NAME}
-        merged = {name: _plain(self.get_parameter(name).value) for name in BY_NAME}
+        changes = {p.name: plain_value(p.value) for p in params if p.name in BY_NAME}
+        merged = {name: plain_value(self.get_parameter(name).value) for name in BY_NAME}
         merged.update(changes)
         problems = validate_all(merged)
         if problems:
@@ -443,13 +444,6 @@ class FusionNode(LifecycleNode):
             self.engine = None
         self.sync = None
         self.slot = None
-
-
-def _plain(value):
-    # String-array parameter values come back as array-likes; validation wants lists.
-    if isinstance(value, (str, bytes, bool, int, float)) or value is None:
-        return value
-    return list(value)
 
 
 def main(args=None) -> int:

@@ -10,7 +10,7 @@ configure time and on every live change, and a test keeps ``config/fusion.yaml``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 from multimodal_fusion.spec import MODALITIES
 
@@ -179,12 +179,12 @@ def declare_parameters(node) -> dict:
             node.declare_parameter(param.name, default, descriptor)
         else:
             node.declare_parameter(param.name, param.default, descriptor)
-        values[param.name] = _plain(node.get_parameter(param.name).value)
+        values[param.name] = plain_value(node.get_parameter(param.name).value)
     return values
 
 
-def _plain(value: Any) -> Any:
-    # rclpy returns string arrays as array-like objects; callers want lists.
+def plain_value(value: Any) -> Any:
+    """A parameter value with string arrays as lists (rclpy hands back array-likes)."""
     if isinstance(value, (str, bytes, bool, int, float)) or value is None:
         return value
-    return list(value) if isinstance(value, Sequence) or hasattr(value, '__iter__') else value
+    return list(value)
