@@ -111,7 +111,7 @@ class FusionEngine:
         self.settings = EngineSettings()
 
     def warmup(self, iterations: int) -> None:
-        """Run ``iterations`` full-presence dummy inferences (TorchScript's first calls
+        """Run ``iterations`` inferences on blank full-presence inputs (TorchScript's first calls
         optimise the graph and take hundreds of milliseconds)."""
         spec = self.spec
         frames = SensorFrames(

@@ -101,6 +101,24 @@ def test_scripted_round_trip_matches_eager(strategy):
                                                msg=f'{key} batch={batch} mask={mask_name}')
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='no CUDA device on this machine')
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_scripted_on_cuda_matches_eager_on_cpu(strategy):
+    model = _model(strategy)
+    scripted = torch.jit.script(model).cuda()
+    with torch.no_grad():
+        for batch in (1, 3):
+            for mask_name in MASKS:
+                inputs = random_inputs(CONFIG, batch, mask=_mask(mask_name, batch), seed=batch)
+                eager = model(*inputs)
+                on_gpu = scripted(*(x.cuda() for x in inputs))
+                for key in OUTPUT_KEYS:
+                    # GPU kernels (TF32 matmuls, other reduction orders) differ a little.
+                    torch.testing.assert_close(on_gpu[key].cpu(), eager[key], atol=2e-3,
+                                               rtol=2e-3,
+                                               msg=f'{key} batch={batch} mask={mask_name}')
+
+
 @pytest.mark.parametrize('strategy', STRATEGIES)
 def test_eval_mode_is_deterministic(strategy):
     model = _model(strategy)
