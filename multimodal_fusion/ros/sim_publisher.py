@@ -13,7 +13,8 @@ playback, so episodes follow each other on one continuous timeline.
 It also publishes, for the demo and the tests, the ground truth of every camera frame on
 ``sim/ground_truth`` (``std_msgs/String``, one JSON object keyed by the frame's stamp).
 
-``--streams`` limits which sensors this process publishes (e.g. two processes, one of them
+``--clock`` stamps in simulated time and publishes ``/clock``, for a node started with
+``use_sim_time:=true``. ``--streams`` limits which sensors this process publishes (e.g. two processes, one of them
 only ``touch``, so a test can kill one sensor mid-run); ``--start-ns`` lets such processes
 share one timeline.
 """
@@ -40,6 +41,7 @@ from geometry_msgs.msg import WrenchStamped
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
 from sensor_msgs.msg import JointState
+from rosgraph_msgs.msg import Clock
 from std_msgs.msg import String
 
 from multimodal_fusion.ros.conversions import array_to_audio
@@ -49,6 +51,7 @@ from multimodal_fusion.ros.conversions import array_to_wrench
 from multimodal_fusion.ros.conversions import arrays_to_joint_state
 from multimodal_fusion.ros.conversions import make_audio_info
 from multimodal_fusion.ros.conversions import make_header
+from multimodal_fusion.ros.conversions import ns_to_stamp
 from multimodal_fusion.sim import ACTIONS
 from multimodal_fusion.sim import OBJECT_CLASSES
 from multimodal_fusion.sim import ScenarioSimulator
@@ -61,6 +64,8 @@ STREAMS = ('camera', 'audio', 'text', 'touch', 'proprio')
 GROUND_TRUTH_TOPIC = 'sim/ground_truth'
 AUDIO_CHUNK_S = 0.02
 CAMERA_FRAME = 'head_camera'
+# Simulated time starts here with --clock (1000 s: far from any wall-clock stamp).
+SIM_TIME_ORIGIN_NS = 1_000_000_000_000
 
 
 def ground_truth_record(stamp_ns: int, truth) -> dict:
@@ -82,7 +87,7 @@ class SimPublisher(Node):
 
     def __init__(self, *, seed: int, episodes: int, first_episode: int = 0,
                  streams: Sequence[str] = STREAMS, start_ns: Optional[int] = None,
-                 config: SimConfig = SimConfig()) -> None:
+                 clock: bool = False, config: SimConfig = SimConfig()) -> None:
         super().__init__('sim_publisher')
         self.simulator = ScenarioSimulator(seed, config)
         self.episodes = range(first_episode, first_episode + episodes)
@@ -104,31 +109,40 @@ class SimPublisher(Node):
         self.pub_truth = self.create_publisher(String, GROUND_TRUTH_TOPIC,
                                                QoSProfile(depth=1000,
                                                           reliability=ReliabilityPolicy.RELIABLE))
+        self.pub_clock = self.create_publisher(Clock, '/clock', 10) if clock else None
         self.frames_published = 0
         self.stop = threading.Event()
 
     def play(self) -> None:
-        """Play every episode back to back; blocks until done.
+        """Play every episode back to back in real time; blocks until done.
 
-        Messages are sent when the publisher's clock reaches their stamp, so processes
-        given the same ``start_ns`` share one timeline whenever each of them started.
+        Messages are sent when the wall clock reaches their time, so processes given the
+        same ``start_ns`` share one timeline whenever each of them started. With ``clock``
+        the stamps are simulated time from ``SIM_TIME_ORIGIN_NS`` and ``/clock`` carries it
+        (for nodes run with ``use_sim_time``); otherwise they are the wall-clock times.
         """
-        clock = self.get_clock()
-        base_ns = self.start_ns if self.start_ns is not None else clock.now().nanoseconds
+        wall = self.get_clock()
+        wall_base = self.start_ns if self.start_ns is not None else wall.now().nanoseconds
+        stamp_base = SIM_TIME_ORIGIN_NS if self.pub_clock is not None else wall_base
         offset_s = 0.0
         if 'audio' in self.streams:
             self.pub_info.publish(self.audio_info)
-        last_info_ns = base_ns
+        last_info_ns = stamp_base
+        last_clock_ns = -1
         for index in self.episodes:
             episode = self.simulator.episode(index)
             start = episode.start_time()
             for t, kind, payload in self._events(episode):
-                stamp_ns = base_ns + int(round((offset_s + t - start) * 1e9))
-                delay = (stamp_ns - clock.now().nanoseconds) / 1e9
+                at_ns = int(round((offset_s + t - start) * 1e9))
+                delay = (wall_base + at_ns - wall.now().nanoseconds) / 1e9
                 if delay > 0 and self.stop.wait(delay):
                     return
                 if self.stop.is_set():
                     return
+                stamp_ns = stamp_base + at_ns
+                if self.pub_clock is not None and stamp_ns > last_clock_ns:
+                    self.pub_clock.publish(Clock(clock=ns_to_stamp(stamp_ns)))
+                    last_clock_ns = stamp_ns
                 if kind == 'audio' and stamp_ns - last_info_ns >= 1e9:
                     self.pub_info.publish(self.audio_info)
                     last_info_ns = stamp_ns
@@ -206,6 +220,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help=f'comma-separated subset of {",".join(STREAMS)}')
     parser.add_argument('--start-ns', type=int, default=None,
                         help='timeline origin (ns on the publisher clock) shared by processes')
+    parser.add_argument('--clock', action='store_true',
+                        help='stamp in simulated time and publish it on /clock '
+                             '(for nodes with use_sim_time)')
     parser.add_argument('--wait-for-subscribers', type=float, default=0.0,
                         help='seconds to wait for a camera subscriber before playing')
     args, ros_args = parser.parse_known_args(argv)
@@ -216,7 +233,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rclpy.init(args=ros_args)
     node = SimPublisher(seed=args.seed, episodes=args.episodes,
                         first_episode=args.first_episode, streams=streams,
-                        start_ns=args.start_ns)
+                        start_ns=args.start_ns, clock=args.clock)
     spinner = threading.Thread(target=rclpy.spin, args=(node,), daemon=True)
     spinner.start()
     try:
