@@ -48,6 +48,7 @@ from multimodal_fusion.ros.conversions import detections_from_msg
 from multimodal_fusion.ros.conversions import image_to_rgb
 from multimodal_fusion.ros.conversions import stamp_to_ns
 from multimodal_fusion.ros.sim_publisher import GROUND_TRUTH_TOPIC
+from multimodal_fusion.ros.sim_publisher import TRUTH_QOS
 from multimodal_fusion.training.metrics import box_iou
 
 NODE_NAME = 'fusion_node'
@@ -139,7 +140,7 @@ class Recorder(Node):
         self.create_subscription(LabelInfo, f'{node_ns}/label_info', self._label_info, latched)
         self.create_subscription(Image, f'{node_ns}/debug_image', self._debug_image, reliable)
         self.create_subscription(DiagnosticArray, '/diagnostics', self._diagnostics, reliable)
-        self.create_subscription(String, GROUND_TRUTH_TOPIC, self._truth, reliable)
+        self.create_subscription(String, GROUND_TRUTH_TOPIC, self._truth, TRUTH_QOS)
 
     def _output(self, header) -> Output:
         stamp = stamp_to_ns(header)

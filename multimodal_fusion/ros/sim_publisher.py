@@ -64,6 +64,8 @@ STREAMS = ('camera', 'audio', 'text', 'touch', 'proprio')
 GROUND_TRUTH_TOPIC = 'sim/ground_truth'
 AUDIO_CHUNK_S = 0.02
 CAMERA_FRAME = 'head_camera'
+TRUTH_QOS = QoSProfile(depth=5000, reliability=ReliabilityPolicy.RELIABLE,
+                       durability=DurabilityPolicy.TRANSIENT_LOCAL)
 # Simulated time starts here with --clock (1000 s: far from any wall-clock stamp).
 SIM_TIME_ORIGIN_NS = 1_000_000_000_000
 
@@ -106,9 +108,9 @@ class SimPublisher(Node):
                            for w in WRISTS}
         self.pub_joints = self.create_publisher(JointState, 'joint_states', sensor)
         self.pub_imu = self.create_publisher(Imu, 'imu/data', sensor)
-        self.pub_truth = self.create_publisher(String, GROUND_TRUTH_TOPIC,
-                                               QoSProfile(depth=1000,
-                                                          reliability=ReliabilityPolicy.RELIABLE))
+        # Transient local: a recorder whose discovery finishes late still gets every frame's
+        # ground truth (the node's outputs for those frames may already be on their way).
+        self.pub_truth = self.create_publisher(String, GROUND_TRUTH_TOPIC, TRUTH_QOS)
         self.pub_clock = self.create_publisher(Clock, '/clock', 10) if clock else None
         self.frames_published = 0
         self.stop = threading.Event()

@@ -128,11 +128,9 @@ def test_outputs_carry_the_camera_header(live):
     outputs = live.rec.outputs
     assert len(outputs) > 50
     published = set(live.rec.truth)
-    # Every output stamp is a camera frame's stamp. Ground truth travels on its own topic
-    # and a record may be lost when this process is starved of CPU, so allow 1 % unmatched.
+    # Every output stamp is the stamp of a camera frame the simulator published.
     strays = sorted((s - live.start_ns) / 1e9 for s in set(outputs) - published)
-    assert len(strays) <= 0.01 * len(outputs), (
-        f'{len(strays)} outputs with unknown stamps (s after start): {strays[:10]}')
+    assert not strays, f'{len(strays)} outputs with unknown stamps (s after start): {strays[:10]}'
     assert {o.frame_id for o in outputs.values()} == {CAMERA_FRAME}
 
 
