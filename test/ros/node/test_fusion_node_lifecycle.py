@@ -120,3 +120,37 @@ def test_live_parameters_reach_the_decoder_and_bad_values_are_refused(ros):
     finally:
         node._release()
         node.destroy_node()
+
+
+def test_an_incompatible_publisher_is_reported(ros):
+    import time
+
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import Image
+
+    node = _node(('qos.sensors', 'reliable'), ('model.warmup_iterations', 0))
+    warnings = []
+    original = node.get_logger().warning
+    node.get_logger().warning = lambda msg, **kw: (warnings.append(msg), original(msg, **kw))
+    peer = rclpy.create_node('best_effort_camera')
+    executor = SingleThreadedExecutor()
+    try:
+        assert node.trigger_configure() == SUCCESS
+        assert node.trigger_activate() == SUCCESS
+        # A best-effort publisher cannot serve a reliable subscription.
+        peer.create_publisher(Image, 'camera/image_raw', qos_profile_sensor_data)
+        executor.add_node(node)
+        executor.add_node(peer)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not any('incompatible' in w for w in warnings):
+            executor.spin_once(timeout_sec=0.1)
+        hits = [w for w in warnings if 'incompatible' in w]
+        assert hits, warnings
+        assert '/camera/image_raw' in hits[0] and 'qos.sensors' in hits[0]
+    finally:
+        executor.shutdown()
+        node._stop_inputs()
+        node._release()
+        node.destroy_node()
+        peer.destroy_node()
