@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Every fusion strategy inside the full model: shapes, masks, TorchScript, gradients."""
 
+import copy
 import io
 
 import pytest
@@ -40,6 +41,13 @@ def _expected_shapes(batch):
         'det_box': (batch, gh, gw, 4),
         'det_ref': (batch, gh, gw),
         'modality_weights': (batch, 5),
+        'det_color': (batch, gh, gw, CONFIG.num_colors + 1),
+        'det_size': (batch, gh, gw, CONFIG.num_sizes + 1),
+        'ref_refers': (batch,),
+        'ref_shape': (batch, c + 1),
+        'ref_color': (batch, CONFIG.num_colors + 1),
+        'ref_size': (batch, CONFIG.num_sizes + 1),
+        'ref_position': (batch, 4),
     }
 
 
@@ -105,7 +113,9 @@ def test_scripted_round_trip_matches_eager(strategy):
 @pytest.mark.parametrize('strategy', STRATEGIES)
 def test_scripted_on_cuda_matches_eager_on_cpu(strategy):
     model = _model(strategy)
-    scripted = torch.jit.script(model).cuda()
+    # A scripted module shares its parameters with the eager one: script a copy, so moving it
+    # to the GPU leaves the CPU reference on the CPU.
+    scripted = torch.jit.script(copy.deepcopy(model)).cuda()
     with torch.no_grad():
         for batch in (1, 3):
             for mask_name in MASKS:
@@ -146,7 +156,8 @@ def test_gradients_reach_heads_and_encoders(strategy):
         'target_head': model.target_head.layers[-1].weight,
         'target_xy_head': model.target_xy_head.mlp.layers[-1].weight,
         'detection_head': model.detection_head.out.weight,
-        'film': model.detection_head.film.weight,
+        'referring_head': model.referring_head.parser.layers[-1].weight,
+        'object_summary': model.object_summary.mlp[0].weight,
     }
     for name, weight in first_layers.items():
         assert weight.grad is not None, name
