@@ -43,6 +43,11 @@ class SimConfig:
         min_objects: fewest tabletop objects in a scene.
         max_objects: most tabletop objects in a scene.
         episode_s: shortest and longest episode length in seconds.
+        random_instant_fraction: share of samples taken at a random labelled instant of
+            their episode instead of its anchor. Anchors show each situation's own cue
+            clearly; a node sees every instant, including the ones before and after it
+            (a stale 'give' command while holding an object with nobody in view), and a
+            model trained on anchors alone learns shortcuts those instants break.
         cache_dir: speech cache directory; ``None`` means ``default_cache_dir()``.
     """
 
@@ -54,6 +59,7 @@ class SimConfig:
     min_objects: int = 3
     max_objects: int = 5
     episode_s: tuple[float, float] = (6.0, 8.0)
+    random_instant_fraction: float = 0.0
     cache_dir: Optional[str] = None
 
     def __post_init__(self) -> None:
@@ -83,6 +89,9 @@ class SimConfig:
             raise ValueError(
                 f'episode_s={self.episode_s} invalid; expected 5 <= low <= high <= 30 so a '
                 'stale command (up to 4 s old) fits after its utterance')
+        if not 0.0 <= self.random_instant_fraction <= 1.0:
+            raise ValueError(f'random_instant_fraction={self.random_instant_fraction} out of '
+                             'range; expected [0, 1]')
         if self.spec.camera.rate_hz <= 0:
             raise ValueError('camera rate must be positive')
 

@@ -33,6 +33,7 @@ from multimodal_fusion.sim.proprio import FALL_MAX_TILT_DEG
 from multimodal_fusion.sim.proprio import fall_tilt_deg
 from multimodal_fusion.sim.proprio import render_proprio
 from multimodal_fusion.sim.referring import ObjectAttributes
+from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.referring import resolve
 from multimodal_fusion.sim.scene import Frame
 from multimodal_fusion.sim.scene import render_frame
@@ -68,6 +69,7 @@ class GroundTruth:
         sizes: ``(n,)`` int64 indices into ``SIZES`` (``NO_ATTRIBUTE`` for people).
         expression: the referring phrase as said (e.g. 'small red cube on the left').
         spoken: the command as said, before recognition errors.
+        reference: the words of ``expression`` (``None`` when no object is named).
     """
 
     situation: int
@@ -80,6 +82,7 @@ class GroundTruth:
     sizes: np.ndarray
     expression: Optional[str]
     spoken: Optional[str]
+    reference: Optional[Reference] = None
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,7 @@ class Episode:
             boxes=frame.boxes, classes=frame.classes, colors=frame.colors, sizes=frame.sizes,
             expression=command.expression if command is not None else None,
             spoken=command.spoken if command is not None else None,
+            reference=command.reference if command is not None else None,
         )
 
     def window(self, t: float, index: int = -1) -> Sample:
@@ -315,22 +319,58 @@ class ScenarioSimulator:
         return Episode(self.plan(index), self.config, self.synthesizer)
 
     def sample(self, index: int) -> Sample:
-        """The training sample ``index``: the episode's windows at its anchor.
+        """The training sample ``index``: the episode's windows at its anchor, or, for a
+        ``config.random_instant_fraction`` share of indices, at a random labelled instant.
 
         Raises:
-            RuntimeError: if the rendered sample contradicts its plan (a simulator bug).
+            RuntimeError: if the rendered anchor sample contradicts its plan (a simulator
+                bug).
         """
         episode = self.episode(index)
+        fraction = self.config.random_instant_fraction
+        if fraction > 0.0:
+            rng = np.random.default_rng(
+                np.random.SeedSequence([self.seed, int(index), _INSTANT_STREAM]))
+            if rng.random() < fraction:
+                sample = _random_instant(episode, rng, index)
+                if sample is not None:
+                    return sample
         sample = episode.window(episode.anchor, index)
         truth = sample.truth
         if truth.situation != episode.plan.situation:
             raise RuntimeError(
                 f'sample {index}: planned {SITUATIONS[episode.plan.situation]} but the cues '
                 f'show {truth.situation}')
-        reference = episode.plan.command.reference if episode.plan.command else None
-        if sample.frames.text is not None and reference is not None:
-            _check_reference(index, reference, truth)
+        if truth.reference is not None:
+            _check_reference(index, truth.reference, truth)
         return sample
+
+
+# Entropy word of the random-instant draws (the plan uses ``[seed, index]`` alone).
+_INSTANT_STREAM = 1
+_INSTANT_TRIES = 16
+
+
+def _random_instant(episode: Episode, rng: np.random.Generator, index: int
+                    ) -> Optional[Sample]:
+    """A sample at a uniformly drawn camera frame whose situation is labelled and whose
+    referring expression (if any) picks its target, visible, as at anchors; ``None`` after
+    a few misses."""
+    rate = episode.config.spec.camera.rate_hz
+    frames = _newest(episode.duration, rate) + 1
+    for _ in range(_INSTANT_TRIES):
+        t = int(rng.integers(frames)) / rate
+        if episode.situation_at(t) < 0:
+            continue
+        sample = episode.window(t, index)
+        truth = sample.truth
+        if truth.reference is not None:
+            try:
+                _check_reference(index, truth.reference, truth)
+            except RuntimeError:
+                continue  # a person hides the target or a twin: the words pick no one object
+        return sample
+    return None
 
 
 def _check_reference(index: int, reference, truth: GroundTruth) -> None:
