@@ -36,6 +36,8 @@ class ModelConfig:
         num_situations: situation classes.
         num_actions: command action classes.
         num_object_classes: object classes (the target head adds one for 'none').
+        num_colors: colour words the detector tells apart (and the command may say).
+        num_sizes: size words the detector tells apart (and the command may say).
         dropout: dropout in the heads and on the text embedding.
     """
 
@@ -50,6 +52,8 @@ class ModelConfig:
     num_situations: int = 8
     num_actions: int = 12
     num_object_classes: int = 10
+    num_colors: int = 4
+    num_sizes: int = 2
     dropout: float = 0.1
 
     def __post_init__(self) -> None:
@@ -73,7 +77,8 @@ class ModelConfig:
                 f'camera_tokens must be in [1, {grid}] (the grid side), '
                 f'got {self.camera_tokens}')
         for name in ('camera_width', 'series_tokens', 'text_tokens', 'head_hidden',
-                     'num_situations', 'num_actions', 'num_object_classes'):
+                     'num_situations', 'num_actions', 'num_object_classes', 'num_colors',
+                     'num_sizes'):
             if getattr(self, name) < 1:
                 raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}')
         if not 0.0 <= self.dropout < 1.0:

@@ -10,6 +10,7 @@ embedding width, ``t`` steps, ``f`` features, ``m`` modalities (5, ``MODALITIES`
 from typing import Dict
 from typing import Final
 from typing import List
+from typing import Tuple
 
 import numpy as np
 import torch
@@ -24,8 +25,10 @@ from multimodal_fusion.modules.encoders.camera_efficientnet import EfficientNetL
 from multimodal_fusion.modules.encoders.text import TextEncoder
 from multimodal_fusion.modules.encoders.time_series import TimeSeriesEncoder
 from multimodal_fusion.modules.heads import ClassifierHead
-from multimodal_fusion.modules.heads import FilmDetectionHead
+from multimodal_fusion.modules.heads import DetectionHead
+from multimodal_fusion.modules.heads import ObjectSummary
 from multimodal_fusion.modules.heads import PointHead
+from multimodal_fusion.modules.heads import ReferringHead
 from multimodal_fusion.spec import MODALITIES
 
 # Objectness logit of every cell when the camera is absent: sigmoid ~ 1e-13, still finite.
@@ -33,7 +36,9 @@ ABSENT_CAMERA_LOGIT: Final[float] = -30.0
 
 OUTPUT_KEYS: tuple[str, ...] = (
     'situation_logits', 'action_logits', 'target_logits', 'target_xy',
-    'det_obj', 'det_cls', 'det_box', 'det_ref', 'modality_weights')
+    'det_obj', 'det_cls', 'det_box', 'det_ref', 'modality_weights',
+    'det_color', 'det_size', 'ref_refers', 'ref_shape', 'ref_color', 'ref_size',
+    'ref_position')
 
 
 def _camera_backbone(config: ModelConfig, *, pretrained: bool) -> nn.Module:
@@ -79,6 +84,17 @@ class FusionModel(nn.Module):
     * ``det_ref`` ``(b, gh, gw)`` referred-object logits
     * ``modality_weights`` ``(b, 5)`` the fusion's contribution weights, ``MODALITIES``
       order (zero for modalities the model does not use)
+    * ``det_color`` ``(b, gh, gw, num_colors + 1)``, ``det_size``
+      ``(b, gh, gw, num_sizes + 1)`` attribute logits per cell (last column: none, people)
+    * ``ref_refers`` ``(b,)``, ``ref_shape`` ``(b, num_object_classes + 1)``, ``ref_color``
+      ``(b, num_colors + 1)``, ``ref_size`` ``(b, num_sizes + 1)``, ``ref_position``
+      ``(b, 4)``: the words of the referring expression as the model reads them (see
+      :class:`~multimodal_fusion.modules.heads.ReferringHead`)
+
+    The camera's fusion tokens are its pooled map plus one object-summary token built from
+    the detector's outputs (:class:`~multimodal_fusion.modules.heads.ObjectSummary`).
+    ``forward`` is :meth:`encode` then :meth:`tail`; cached-encoder training calls the two
+    apart.
     """
 
     modalities: Final[List[str]]
@@ -136,8 +152,15 @@ class FusionModel(nn.Module):
                                           out_features=config.num_object_classes + 1,
                                           dropout=config.dropout)
         self.target_xy_head = PointHead(dim=dim, hidden=hidden)
-        self.detection_head = FilmDetectionHead(dim=dim, hidden=hidden,
-                                                num_classes=config.num_object_classes)
+        self.detection_head = DetectionHead(dim=dim, hidden=hidden,
+                                            num_classes=config.num_object_classes,
+                                            num_colors=config.num_colors,
+                                            num_sizes=config.num_sizes)
+        self.object_summary = ObjectSummary(num_classes=config.num_object_classes, dim=dim)
+        self.referring_head = ReferringHead(dim=dim, hidden=hidden,
+                                            num_classes=config.num_object_classes,
+                                            num_colors=config.num_colors,
+                                            num_sizes=config.num_sizes, dropout=config.dropout)
 
     def fit_normalisers(self, *, audio: Tensor | np.ndarray | None = None,
                         touch: Tensor | np.ndarray | None = None,
@@ -156,14 +179,10 @@ class FusionModel(nn.Module):
         if proprio is not None and isinstance(self.proprio_encoder, TimeSeriesEncoder):
             self.proprio_encoder.fit(proprio)
 
-    def forward(self, camera: Tensor, audio: Tensor, text: Tensor, touch: Tensor,
-                proprio: Tensor, mask: Tensor) -> Dict[str, Tensor]:
+    def encode(self, camera: Tensor, audio: Tensor, text: Tensor, touch: Tensor,
+               proprio: Tensor) -> Tuple[Dict[str, Tensor], Tensor]:
+        """Every used encoder: ``(tokens per modality, camera spatial map)``."""
         camera_tokens, spatial = self.camera_encoder(camera)
-        camera_present = mask[:, 0].to(torch.bool)
-        # Without a camera the detection outputs must not depend on whatever the image
-        # tensor holds (the fusion already ignores the tokens).
-        spatial = torch.where(camera_present[:, None, None, None], spatial,
-                              torch.zeros_like(spatial))
         tokens: Dict[str, Tensor] = {'camera': camera_tokens}
         if self.use_audio:
             tokens['audio'] = self.audio_encoder(audio)
@@ -173,12 +192,30 @@ class FusionModel(nn.Module):
             tokens['touch'] = self.touch_encoder(touch)
         if self.use_proprio:
             tokens['proprio'] = self.proprio_encoder(proprio)
-        fusion_mask = mask.to(torch.bool).index_select(1, self.mask_columns)
-        fused, weights = self.fusion(tokens, fusion_mask)
+        return tokens, spatial
 
-        detection = self.detection_head(spatial, fused)
+    def tail(self, tokens: Dict[str, Tensor], spatial: Tensor, mask: Tensor
+             ) -> Dict[str, Tensor]:
+        """Detection, fusion and heads from :meth:`encode`'s outputs."""
+        camera_present = mask[:, 0].to(torch.bool)
+        # Without a camera the detection outputs must not depend on whatever the image
+        # tensor holds (the fusion already ignores the camera tokens).
+        spatial = torch.where(camera_present[:, None, None, None], spatial,
+                              torch.zeros_like(spatial))
+        detection = self.detection_head(spatial)
+        used: Dict[str, Tensor] = {}
+        for name in self.modalities:
+            used[name] = tokens[name]
+        used['camera'] = torch.cat(
+            [tokens['camera'], self.object_summary(detection).to(tokens['camera'].dtype)], dim=1)
+        fusion_mask = mask.to(torch.bool).index_select(1, self.mask_columns)
+        fused, weights = self.fusion(used, fusion_mask)
+        referring = self.referring_head(fused, detection)
+
         objectness = torch.where(camera_present[:, None, None], detection.objectness,
                                  torch.full_like(detection.objectness, self.absent_camera_logit))
+        referred = torch.where(camera_present[:, None, None], referring.referred,
+                               torch.full_like(referring.referred, self.absent_camera_logit))
         all_weights = torch.zeros(mask.shape[0], mask.shape[1], dtype=weights.dtype,
                                   device=weights.device)
         all_weights = all_weights.index_copy(1, self.mask_columns, weights)
@@ -190,6 +227,18 @@ class FusionModel(nn.Module):
             'det_obj': objectness.float(),
             'det_cls': detection.class_logits.float(),
             'det_box': detection.box.float(),
-            'det_ref': detection.referred.float(),
+            'det_ref': referred.float(),
             'modality_weights': all_weights.float(),
+            'det_color': detection.color_logits.float(),
+            'det_size': detection.size_logits.float(),
+            'ref_refers': referring.refers.float(),
+            'ref_shape': referring.shape.float(),
+            'ref_color': referring.color.float(),
+            'ref_size': referring.size.float(),
+            'ref_position': referring.position.float(),
         }
+
+    def forward(self, camera: Tensor, audio: Tensor, text: Tensor, touch: Tensor,
+                proprio: Tensor, mask: Tensor) -> Dict[str, Tensor]:
+        tokens, spatial = self.encode(camera, audio, text, touch, proprio)
+        return self.tail(tokens, spatial, mask)

@@ -26,8 +26,12 @@ from torch import nn
 from torch import Tensor
 from torch.nn import functional as F
 
+from multimodal_fusion.modules.heads import POSITION_ORDER
+
 # Class index meaning "not labelled": skipped by the classification losses.
 IGNORE_INDEX = -1
+# Position words of a referring expression (``heads.POSITION_ORDER``).
+NUM_POSITIONS = len(POSITION_ORDER)
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,13 @@ class Annotation:
         action: command action class, or ``IGNORE_INDEX``.
         target_class: class of the command's target; ``None`` means the referred box's
             class, or 'none' (``c``) when nothing is referred.
+        colors: ``(k,)`` colour index per box, -1 for things without one (people); empty
+            when unknown (the colour loss then skips the sample).
+        sizes: ``(k,)`` size index per box, as ``colors``.
+        reference: the words of the command's referring expression as ``(class, colour,
+            size, position)`` indices, -1 where a word is not said (position indexes
+            ``heads.POSITION_ORDER``); ``None`` when the command names no object (or there
+            is no command).
     """
 
     image_hw: tuple[int, int]
@@ -52,16 +63,22 @@ class Annotation:
     situation: int = IGNORE_INDEX
     action: int = IGNORE_INDEX
     target_class: Optional[int] = None
+    colors: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0,), np.int64))
+    sizes: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0,), np.int64))
+    reference: Optional[tuple[int, int, int, int]] = None
 
 
 def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int],
-                   num_object_classes: int) -> Dict[str, Tensor]:
+                   num_object_classes: int, num_colors: int = 4,
+                   num_sizes: int = 2) -> Dict[str, Tensor]:
     """Batch targets for :class:`MultiTaskLoss`.
 
     Args:
         annotations: one per sample.
         grid_hw: ``(gh, gw)``, e.g. ``ModelConfig.grid_hw``.
         num_object_classes: ``c``.
+        num_colors: ``k`` (index ``k`` is 'no colour').
+        num_sizes: ``z`` (index ``z`` is 'no size').
 
     Returns a dict of tensors:
 
@@ -72,6 +89,12 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
     * ``det_cls``: ``(b, gh, gw)`` int64 class of the owned object (``IGNORE_INDEX`` else)
     * ``det_box``: ``(b, gh, gw, 4)`` ``(ox, oy, log w/W, log h/H)``
     * ``det_ref``: ``(b, gh, gw)`` float, 1 at the referred object's cell
+    * ``det_color``, ``det_size``: ``(b, gh, gw)`` int64 attribute of the owned object
+      (``k`` / ``z`` for people, ``IGNORE_INDEX`` elsewhere or when unknown)
+    * ``ref_refers``: ``(b,)`` float, 1 when the command names an object
+    * ``ref_shape``, ``ref_color``, ``ref_size``, ``ref_position``: ``(b,)`` int64 word
+      said, the last index of each head ('none said') for words left out, ``IGNORE_INDEX``
+      when no object is named
 
     Raises:
         ValueError: on malformed boxes, classes out of range, or a bad ``referred`` index.
@@ -88,11 +111,20 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
         'det_cls': torch.full((b, gh, gw), IGNORE_INDEX, dtype=torch.long),
         'det_box': torch.zeros(b, gh, gw, 4),
         'det_ref': torch.zeros(b, gh, gw),
+        'det_color': torch.full((b, gh, gw), IGNORE_INDEX, dtype=torch.long),
+        'det_size': torch.full((b, gh, gw), IGNORE_INDEX, dtype=torch.long),
+        'ref_refers': torch.zeros(b),
     }
+    words = (('ref_shape', num_object_classes), ('ref_color', num_colors),
+             ('ref_size', num_sizes), ('ref_position', NUM_POSITIONS))
+    for name, _ in words:
+        out[name] = torch.full((b,), IGNORE_INDEX, dtype=torch.long)
     for i, ann in enumerate(annotations):
         boxes = np.asarray(ann.boxes, dtype=np.float64).reshape(-1, 4)
         classes = np.asarray(ann.classes, dtype=np.int64).reshape(-1)
         _check(ann, boxes, classes, num_object_classes)
+        colors = _attribute(ann.colors, len(classes), num_colors, 'colors')
+        sizes = _attribute(ann.sizes, len(classes), num_sizes, 'sizes')
         h, w = ann.image_hw
         x0 = np.clip(boxes[:, 0] / w, 0.0, 1.0)
         y0 = np.clip(boxes[:, 1] / h, 0.0, 1.0)
@@ -110,16 +142,36 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
             out['det_box'][i, r, c] = torch.tensor(
                 [cx[j] * gw - c, cy[j] * gh - r, np.log(bw[j]), np.log(bh[j])])
             out['det_ref'][i, r, c] = float(j == ann.referred)
+            out['det_color'][i, r, c] = int(colors[j])
+            out['det_size'][i, r, c] = int(sizes[j])
         out['situation'][i] = ann.situation
         out['action'][i] = ann.action
         target = ann.target_class
         if target is None:
             target = int(classes[ann.referred]) if ann.referred >= 0 else num_object_classes
         out['target_class'][i] = target
+        if ann.reference is not None:
+            out['ref_refers'][i] = 1.0
+            for (name, limit), word in zip(words, ann.reference):
+                if not -1 <= word < limit:
+                    raise ValueError(f'{name} word must be -1 or in [0, {limit}), got {word}')
+                out[name][i] = limit if word < 0 else int(word)
         if ann.referred >= 0:
             out['target_xy'][i] = torch.tensor([cx[ann.referred], cy[ann.referred]])
             out['target_xy_valid'][i] = True
     return out
+
+
+def _attribute(values: np.ndarray, count: int, limit: int, name: str) -> np.ndarray:
+    """Per-box attribute targets: ``limit`` for 'has none' (-1), all ignored when unknown."""
+    values = np.asarray(values, dtype=np.int64).reshape(-1)
+    if values.shape[0] == 0:
+        return np.full(count, IGNORE_INDEX, dtype=np.int64)
+    if values.shape[0] != count:
+        raise ValueError(f'{values.shape[0]} {name} but {count} boxes')
+    if values.min() < -1 or values.max() >= limit:
+        raise ValueError(f'{name} must be -1 or in [0, {limit}), got {values.tolist()}')
+    return np.where(values < 0, limit, values)
 
 
 def _check(ann: Annotation, boxes: np.ndarray, classes: np.ndarray, num_classes: int) -> None:
@@ -150,6 +202,8 @@ class LossWeights:
     det_cls: float = 1.0
     det_box: float = 1.0
     det_ref: float = 1.0
+    det_attr: float = 1.0
+    ref_words: float = 1.0
 
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
@@ -181,7 +235,10 @@ class MultiTaskLoss(nn.Module):
     * situation, action, target class: cross-entropy (``IGNORE_INDEX`` skipped)
     * target point: L1 where a referred box exists
     * objectness: focal loss over all cells, divided by the number of objects
-    * detection class, box (L1 on offsets and log sizes), referred (BCE): at object cells
+    * detection class, box (L1 on offsets and log sizes), referred (BCE), attributes
+      (colour and size cross-entropy, summed as ``det_attr``): at object cells
+    * referring words (``ref_words``): BCE of 'names an object' over all samples, plus the
+      cross-entropy of each word where an object is named
 
     Detection and target-point terms count only samples whose camera is present (when
     ``mask`` is given): without an image there is nothing to locate.
@@ -235,6 +292,13 @@ class MultiTaskLoss(nn.Module):
         losses['det_ref'] = _masked_mean(
             F.binary_cross_entropy_with_logits(outputs['det_ref'], targets['det_ref'],
                                                reduction='none'), pos, outputs['det_ref'])
+        losses['det_attr'] = (
+            _cross_entropy(outputs['det_color'][pos], targets['det_color'][pos])
+            + _cross_entropy(outputs['det_size'][pos], targets['det_size'][pos]))
+        words = F.binary_cross_entropy_with_logits(outputs['ref_refers'], targets['ref_refers'])
+        for name in ('ref_shape', 'ref_color', 'ref_size', 'ref_position'):
+            words = words + _cross_entropy(outputs[name], targets[name])
+        losses['ref_words'] = words
         total = outputs['det_obj'].new_zeros(())
         for name, value in losses.items():
             total = total + getattr(self.weights, name) * value

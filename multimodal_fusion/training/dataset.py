@@ -45,10 +45,14 @@ from multimodal_fusion.models.losses import Annotation
 from multimodal_fusion.models.losses import encode_targets
 from multimodal_fusion.preprocessing.batch import Preprocessor
 from multimodal_fusion.sim.config import SimConfig
+from multimodal_fusion.sim.referring import Reference
+from multimodal_fusion.sim.vocab import COLORS
+from multimodal_fusion.sim.vocab import POSITIONS
+from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.spec import MODALITIES
 
 # Bump when the stored fields or their meaning change: old caches then get a new key.
-DATASET_FORMAT_VERSION = 1
+DATASET_FORMAT_VERSION = 2
 SPLIT_SEEDS: dict[str, int] = {'train': 1, 'val': 2, 'test': 3, 'ci': 4}
 CACHE_ENV = 'MMF_CACHE_DIR'
 META_FILE = 'meta.json'
@@ -59,7 +63,9 @@ CHUNK = 32
 INPUT_FIELDS: tuple[str, ...] = ('camera', 'audio', 'text', 'touch', 'proprio', 'mask')
 TRUTH_FIELDS: tuple[str, ...] = (
     'image_hw', 'situation', 'action', 'target', 'target_location', 'boxes', 'classes',
-    'num_boxes')
+    'colors', 'sizes', 'num_boxes', 'reference')
+# Padded per-box fields and their fill value.
+_PADDED: dict[str, int] = {'boxes': 0, 'classes': -1, 'colors': -1, 'sizes': -1}
 
 
 def default_dataset_root() -> pathlib.Path:
@@ -131,10 +137,12 @@ def _simulate_chunk(bounds: tuple[int, int]) -> _Chunk:
     n = len(samples)
     k = max([len(s.truth.boxes) for s in samples] + [1])
     boxes = np.zeros((n, k, 4), dtype=np.float32)
-    classes = np.full((n, k), -1, dtype=np.int64)
+    per_box = {name: np.full((n, k), -1, dtype=np.int64)
+               for name in ('classes', 'colors', 'sizes')}
     for j, s in enumerate(samples):
         boxes[j, :len(s.truth.boxes)] = s.truth.boxes
-        classes[j, :len(s.truth.classes)] = s.truth.classes
+        for name, values in per_box.items():
+            values[j, :len(s.truth.boxes)] = getattr(s.truth, name)
     truth = {
         'image_hw': np.array(batch.image_sizes, dtype=np.int64),
         'situation': np.array([s.truth.situation for s in samples], dtype=np.int64),
@@ -143,10 +151,24 @@ def _simulate_chunk(bounds: tuple[int, int]) -> _Chunk:
         'target_location': np.array([s.truth.target_location for s in samples],
                                     dtype=np.float32),
         'boxes': boxes,
-        'classes': classes,
+        **per_box,
         'num_boxes': np.array([len(s.truth.boxes) for s in samples], dtype=np.int64),
+        'reference': np.array([_reference_words(s.truth.reference) for s in samples],
+                              dtype=np.int64).reshape(n, 4),
     }
     return _Chunk(start=start, inputs=inputs, utterances=utterances, truth=truth)
+
+
+def _reference_words(reference: Optional[Reference]) -> tuple[int, int, int, int]:
+    """``(class, colour, size, position)`` indices, -1 where not said (all -1 for none).
+
+    The position indexes ``heads.POSITION_ORDER``, which is the simulator's ``POSITIONS``.
+    """
+    if reference is None:
+        return (-1, -1, -1, -1)
+    return tuple(-1 if value is None else int(value) for value in (
+        reference.shape, reference.color, reference.size,
+        None if reference.position is None else POSITIONS.index(reference.position)))
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:
@@ -261,9 +283,9 @@ def _write_split(folder: pathlib.Path, seed: int, count: int, config: SimConfig,
         parts = []
         for s in starts:
             part = truth_chunks[s][name]
-            if name in ('boxes', 'classes') and part.shape[1] < k:
+            if name in _PADDED and part.shape[1] < k:
                 pad = [(0, 0), (0, k - part.shape[1])] + [(0, 0)] * (part.ndim - 2)
-                part = np.pad(part, pad, constant_values=0 if name == 'boxes' else -1)
+                part = np.pad(part, pad, constant_values=_PADDED[name])
             parts.append(part)
         np.save(folder / f'{name}.npy', np.concatenate(parts))
     meta = {'seed': int(seed), 'count': int(count), 'format': DATASET_FORMAT_VERSION,
@@ -305,17 +327,22 @@ class SimulatedSplit(Dataset):
         """The ground truth of sample ``index`` as a loss :class:`Annotation`."""
         t = self.truth
         n = int(t['num_boxes'][index])
+        words = tuple(int(v) for v in t['reference'][index])
         return Annotation(image_hw=tuple(int(v) for v in t['image_hw'][index]),
                           boxes=t['boxes'][index, :n], classes=t['classes'][index, :n],
+                          colors=t['colors'][index, :n], sizes=t['sizes'][index, :n],
                           referred=int(t['target'][index]),
                           situation=int(t['situation'][index]),
-                          action=int(t['action'][index]))
+                          action=int(t['action'][index]),
+                          reference=None if max(words) < 0 else words)
 
     def targets(self, indices: Sequence[int], *, grid_hw: tuple[int, int],
-                num_object_classes: int) -> dict[str, torch.Tensor]:
+                num_object_classes: int, num_colors: int = len(COLORS),
+                num_sizes: int = len(SIZES)) -> dict[str, torch.Tensor]:
         """Loss targets of the samples ``indices`` (see :func:`encode_targets`)."""
         return encode_targets([self.annotation(int(i)) for i in indices], grid_hw=grid_hw,
-                              num_object_classes=num_object_classes)
+                              num_object_classes=num_object_classes, num_colors=num_colors,
+                              num_sizes=num_sizes)
 
     def referred_box(self, index: int) -> Optional[np.ndarray]:
         """``(4,)`` box of the object the command refers to, or ``None``."""

@@ -208,7 +208,7 @@ def run(args: argparse.Namespace) -> dict:
     del eff
 
     # The same weights in eager form: its encoder outputs are computed once and every
-    # masked variant runs only the fusion and heads (tail_forward, tested equal to forward).
+    # masked variant runs only the fusion and heads (``FusionModel.tail``).
     eager = build_model(strategy, config, pretrained_camera=False)
     own = eager.state_dict()
     source = {k: v for k, v in module.state_dict().items() if k in own}

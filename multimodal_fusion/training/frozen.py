@@ -8,9 +8,9 @@ Training 17 strategies and 4 drop-one-modality models end to end is out of a 2-c
 reach (the camera CNN is ~95% of the compute). Here every encoder comes from one trained
 model and stays frozen, so its outputs are computed once per sample and cached; each run
 then trains only the fusion strategy and the heads (heads initialised from the same model,
-the fusion from scratch). :func:`tail_forward` is ``FusionModel.forward`` after the
-encoders, and a test checks the two agree, so a model assembled by :func:`train_tail`
-behaves (and is timed and exported) like any other ``FusionModel``.
+the fusion from scratch). ``FusionModel.forward`` is ``encode`` then ``tail``, and runs here
+call the two apart, so a model assembled by :func:`train_tail` behaves (and is timed and
+exported) like any other ``FusionModel``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from multimodal_fusion.training.train import modality_dropout
 
 ENCODERS: tuple[str, ...] = tuple(f'{m}_encoder' for m in MODALITIES)
 HEADS: tuple[str, ...] = ('situation_head', 'action_head', 'target_head', 'target_xy_head',
-                          'detection_head')
+                          'detection_head', 'object_summary', 'referring_head')
 
 
 @dataclass
@@ -72,43 +72,14 @@ def encode_split(model: FusionModel, split: SimulatedSplit, indices: Sequence[in
         items = [split[int(i)] for i in indices[start:start + batch_size]]
         camera, audio, text, touch, proprio, mask = (
             torch.stack([item[j] for item in items]) for j in range(6))
-        camera_tokens, camera_map = model.camera_encoder(camera)
-        tokens['camera'].append(camera_tokens.half())
+        encoded, camera_map = model.encode(camera, audio, text, touch, proprio)
+        for name, value in encoded.items():
+            tokens[name].append(value.half())
         spatial.append(camera_map.half())
-        for name, x in (('audio', audio), ('text', text), ('touch', touch),
-                        ('proprio', proprio)):
-            tokens[name].append(getattr(model, f'{name}_encoder')(x).half())
         masks.append(mask)
     return EncodedSplit(indices=np.asarray(indices, dtype=np.int64),
                         tokens={k: torch.cat(v) for k, v in tokens.items()},
                         spatial=torch.cat(spatial), mask=torch.cat(masks))
-
-
-def tail_forward(model: FusionModel, tokens: Mapping[str, Tensor], spatial: Tensor,
-                 mask: Tensor) -> Dict[str, Tensor]:
-    """``model.forward`` from encoder outputs on (same outputs, same dict)."""
-    camera_present = mask[:, 0].to(torch.bool)
-    spatial = torch.where(camera_present[:, None, None, None], spatial,
-                          torch.zeros_like(spatial))
-    used = {name: tokens[name] for name in model.modalities}
-    fusion_mask = mask.to(torch.bool).index_select(1, model.mask_columns)
-    fused, weights = model.fusion(used, fusion_mask)
-    detection = model.detection_head(spatial, fused)
-    objectness = torch.where(camera_present[:, None, None], detection.objectness,
-                             torch.full_like(detection.objectness, model.absent_camera_logit))
-    all_weights = torch.zeros(mask.shape[0], mask.shape[1], dtype=weights.dtype)
-    all_weights = all_weights.index_copy(1, model.mask_columns, weights)
-    return {
-        'situation_logits': model.situation_head(fused),
-        'action_logits': model.action_head(fused),
-        'target_logits': model.target_head(fused),
-        'target_xy': model.target_xy_head(fused),
-        'det_obj': objectness,
-        'det_cls': detection.class_logits,
-        'det_box': detection.box,
-        'det_ref': detection.referred,
-        'modality_weights': all_weights,
-    }
 
 
 def assemble(strategy: str, config: ModelConfig, source: Mapping[str, Tensor]) -> FusionModel:
@@ -154,8 +125,9 @@ def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit,
             mask = modality_dropout(mask, rate, generator)
             targets = split.targets(encoded.indices[rows.numpy()].tolist(),
                                     grid_hw=config.grid_hw,
-                                    num_object_classes=config.num_object_classes)
-            losses = loss_fn(tail_forward(model, tokens, spatial, mask), targets, mask)
+                                    num_object_classes=config.num_object_classes,
+                                    num_colors=config.num_colors, num_sizes=config.num_sizes)
+            losses = loss_fn(model.tail(tokens, spatial, mask), targets, mask)
             optimizer.zero_grad(set_to_none=True)
             losses['total'].backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
@@ -185,6 +157,6 @@ def tail_runner(model: FusionModel, encoded: EncodedSplit, mask_fn=None):
         tokens, spatial, mask = encoded.batch(rows)
         if mask_fn is not None:
             mask = mask_fn(mask)
-        return tail_forward(model, tokens, spatial, mask)
+        return model.tail(tokens, spatial, mask)
 
     return run

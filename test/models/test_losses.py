@@ -59,7 +59,28 @@ def test_explicit_target_class_and_empty_image():
     assert t['situation'].tolist() == [IGNORE_INDEX]
 
 
+def test_attributes_and_reference_words():
+    ann = _annotation(colors=np.array([3, -1]), sizes=np.array([0, 1]),
+                      reference=(1, -1, 0, 2))
+    t = encode_targets([ann, _annotation()], grid_hw=(4, 4), num_object_classes=3)
+    # Box 0 at cell (1, 1) is yellow (3) and small; box 1 at (3, 2) has no colour (4).
+    assert t['det_color'][0, 1, 1] == 3 and t['det_color'][0, 3, 2] == 4
+    assert t['det_size'][0, 1, 1] == 0 and t['det_size'][0, 3, 2] == 1
+    assert t['det_color'][0, 0, 0] == IGNORE_INDEX
+    # Unknown attributes (the second sample) are ignored, not 'none'.
+    assert (t['det_color'][1] == IGNORE_INDEX).all()
+    # Words: class 1, colour not said (4), size 0, position 'right' (2).
+    assert t['ref_refers'].tolist() == [1.0, 0.0]
+    assert [t[k][0].item() for k in ('ref_shape', 'ref_color', 'ref_size', 'ref_position')] \
+        == [1, 4, 0, 2]
+    assert t['ref_position'][1] == IGNORE_INDEX and t['ref_shape'][1] == IGNORE_INDEX
+
+
 @pytest.mark.parametrize('overrides, match', [
+    (dict(colors=np.array([1])), 'colors but'),
+    (dict(colors=np.array([1, 4])), 'colors must'),
+    (dict(reference=(5, -1, -1, -1)), 'ref_shape'),
+    (dict(reference=(1, -1, -1, 3)), 'ref_position'),
     (dict(classes=np.array([2])), 'boxes but'),
     (dict(classes=np.array([2, 3])), 'object classes'),
     (dict(referred=2), 'referred'),
@@ -79,7 +100,7 @@ def test_loss_components_are_finite_even_without_labels_or_camera():
                              num_object_classes=3)
     losses = MultiTaskLoss()(out, targets, mask)
     assert set(losses) == {'situation', 'action', 'target_class', 'target_xy', 'det_obj',
-                           'det_cls', 'det_box', 'det_ref', 'total'}
+                           'det_cls', 'det_box', 'det_ref', 'det_attr', 'ref_words', 'total'}
     assert all(torch.isfinite(v) for v in losses.values())
     losses['total'].backward()
 
@@ -117,7 +138,9 @@ def test_tiny_overfit_decreases_every_component():
         boxes = np.array([[x0, y0, x0 + 20, y0 + 16], [60, 50, 90, 70]], np.float32)
         annotations.append(Annotation(image_hw=(96, 128), boxes=boxes,
                                       classes=np.array([i % 3, 0]), referred=i % 2,
-                                      situation=i % 3, action=i % 4))
+                                      situation=i % 3, action=i % 4,
+                                      colors=np.array([i % 4, -1]), sizes=np.array([1, 0]),
+                                      reference=(i % 3, -1, 1, -1) if i < 3 else None))
     targets = encode_targets(annotations, grid_hw=CONFIG.grid_hw, num_object_classes=3)
     loss_fn = MultiTaskLoss()
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)

@@ -7,8 +7,13 @@ import pytest
 import torch
 
 from multimodal_fusion.modules.heads import ClassifierHead
-from multimodal_fusion.modules.heads import FilmDetectionHead
+from multimodal_fusion.modules.heads import compose_reference
+from multimodal_fusion.modules.heads import DetectionHead
+from multimodal_fusion.modules.heads import DetectionOutput
+from multimodal_fusion.modules.heads import local_peaks
+from multimodal_fusion.modules.heads import ObjectSummary
 from multimodal_fusion.modules.heads import PointHead
+from multimodal_fusion.modules.heads import ReferringHead
 
 D = 16
 
@@ -20,41 +25,139 @@ def test_classifier_and_point_heads():
     assert xy.shape == (3, 2) and (xy >= 0).all() and (xy <= 1).all()
 
 
+def _detection_head(**kwargs):
+    args = dict(dim=D, hidden=8, num_classes=4, num_colors=3, num_sizes=2)
+    args.update(kwargs)
+    return DetectionHead(**args)
+
+
 def test_detection_head_shapes_ranges_and_priors():
-    head = FilmDetectionHead(dim=D, hidden=8, num_classes=4, prior=0.01, prior_size=0.2)
-    out = head(torch.randn(2, D, 5, 7), torch.randn(2, D))
+    head = _detection_head(prior=0.01, prior_size=0.2)
+    out = head(torch.randn(2, D, 5, 7))
     assert out.objectness.shape == (2, 5, 7)
     assert out.class_logits.shape == (2, 5, 7, 4)
     assert out.box.shape == (2, 5, 7, 4)
-    assert out.referred.shape == (2, 5, 7)
+    assert out.color_logits.shape == (2, 5, 7, 4)  # 3 colours + 'none'
+    assert out.size_logits.shape == (2, 5, 7, 3)
     assert (out.box[..., :2] >= 0).all() and (out.box[..., :2] <= 1).all()
     assert head.out.bias[0].item() == pytest.approx(-math.log(99.0))
     assert head.out.bias[4 + 3].item() == pytest.approx(math.log(0.2))
 
 
-def test_film_starts_as_identity_and_then_conditions():
-    head = FilmDetectionHead(dim=D, hidden=8, num_classes=2)
-    spatial = torch.randn(1, D, 3, 3)
-    a = head(spatial, torch.randn(1, D)).referred
-    b = head(spatial, torch.randn(1, D)).referred
-    torch.testing.assert_close(a, b)  # zero-initialised FiLM: the fused vector has no effect
-    torch.nn.init.normal_(head.film.weight)
-    c = head(spatial, torch.randn(1, D)).referred
-    assert not torch.allclose(a, c)
-
-
 def test_detection_head_scripts():
-    head = FilmDetectionHead(dim=D, hidden=8, num_classes=3)
+    head = _detection_head()
     scripted = torch.jit.script(head)
-    spatial, fused = torch.randn(2, D, 4, 4), torch.randn(2, D)
-    for x, y in zip(scripted(spatial, fused), head(spatial, fused)):
+    spatial = torch.randn(2, D, 4, 4)
+    for x, y in zip(scripted(spatial), head(spatial)):
         torch.testing.assert_close(x, y)
 
 
 @pytest.mark.parametrize('kwargs, match', [
     (dict(num_classes=0), 'num_classes'),
-    (dict(num_classes=2, prior=1.0), 'prior'),
+    (dict(num_colors=0), 'num_colors'),
+    (dict(prior=1.0), 'prior'),
 ])
 def test_bad_detection_head_raises(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        FilmDetectionHead(dim=D, hidden=8, **kwargs)
+        _detection_head(**kwargs)
+
+
+def test_local_peaks_keeps_one_cell_per_blob_above_the_floor():
+    obj = torch.full((1, 5, 5), -10.0)
+    obj[0, 1, 1], obj[0, 1, 2], obj[0, 3, 4] = 3.0, 2.0, 1.0
+    peaks = local_peaks(obj, 0.01)
+    assert peaks.nonzero().tolist() == [[0, 1, 1], [0, 3, 4]]
+    assert local_peaks(obj, 0.9).nonzero().tolist() == [[0, 1, 1]]
+
+
+# A 1x8 grid of objects: (column, class, colour, size); classes cube 0, ball 1, person 3.
+_SCENE = [(0, 0, 0, 0), (2, 0, 0, 1), (4, 1, 0, 0), (6, 0, 1, 0), (7, 3, -1, -1)]
+_NUM = dict(classes=4, colors=3, sizes=2)
+
+
+def _scene_detection() -> DetectionOutput:
+    gw = 8
+    obj = torch.full((1, 1, gw), -12.0)
+    cls = torch.zeros(1, 1, gw, _NUM['classes'])
+    col = torch.zeros(1, 1, gw, _NUM['colors'] + 1)
+    size = torch.zeros(1, 1, gw, _NUM['sizes'] + 1)
+    for column, c, k, z in _SCENE:
+        obj[0, 0, column] = 8.0
+        cls[0, 0, column, c] = 20.0
+        col[0, 0, column, k] = 20.0
+        size[0, 0, column, z] = 20.0
+    box = torch.zeros(1, 1, gw, 4)
+    box[..., 0] = 0.5
+    return DetectionOutput(obj, cls, box, col, size)
+
+
+def _said(index: int, n: int) -> torch.Tensor:
+    """Logits of a word: index ``n`` (or -1) is 'none said'."""
+    logits = torch.full((1, n + 1), -20.0)
+    logits[0, n if index < 0 else index] = 20.0
+    return logits
+
+
+@pytest.mark.parametrize('words, expected_column', [
+    ((0, 0, -1, 0), 0),   # the red cube on the left
+    ((0, 0, -1, 2), 2),   # the red cube on the right
+    ((0, 0, 1, -1), 2),   # the large red cube
+    ((1, -1, -1, -1), 4),  # the ball
+    ((-1, 1, -1, -1), 6),  # the green one
+    ((0, -1, -1, 1), 2),  # the cube in the middle (three cubes)
+    ((0, -1, -1, 2), 6),  # the cube on the right
+])
+def test_compose_reference_follows_the_grammar(words, expected_column):
+    shape, color, size, position = words
+    referred = compose_reference(
+        _scene_detection(), torch.tensor([20.0]), _said(shape, _NUM['classes']),
+        _said(color, _NUM['colors']), _said(size, _NUM['sizes']), _said(position, 3))
+    p = torch.sigmoid(referred)[0, 0]
+    assert int(p.argmax()) == expected_column
+    assert p[expected_column] > 0.9
+    others = torch.cat([p[:expected_column], p[expected_column + 1:]])
+    assert (others < 0.05).all(), p
+
+
+def test_compose_reference_flags_nothing_without_a_reference():
+    referred = compose_reference(
+        _scene_detection(), torch.tensor([-20.0]), _said(0, 4), _said(0, 3), _said(-1, 2),
+        _said(0, 3))
+    assert (torch.sigmoid(referred) < 1e-3).all()
+
+
+def test_compose_reference_is_differentiable_and_scripts():
+    detection = _scene_detection()
+    words = [torch.randn(1, n, requires_grad=True) for n in (5, 4, 3, 4)]
+    refers = torch.zeros(1, requires_grad=True)
+    referred = compose_reference(detection, refers, *words)
+    referred[0, 0, 2].backward()
+    assert all(w.grad is not None and torch.isfinite(w.grad).all() for w in words)
+    scripted = torch.jit.script(compose_reference)
+    torch.testing.assert_close(scripted(detection, refers, *words), referred)
+
+
+def test_referring_head_and_object_summary_shapes_and_script():
+    detection = _scene_detection()
+    head = ReferringHead(dim=D, hidden=8, num_classes=4, num_colors=3, num_sizes=2)
+    fused = torch.randn(1, D)
+    out = head(fused, detection)
+    assert out.referred.shape == (1, 1, 8) and out.refers.shape == (1,)
+    assert [t.shape[1] for t in (out.shape, out.color, out.size, out.position)] == [5, 4, 3, 4]
+    for x, y in zip(torch.jit.script(head)(fused, detection), out):
+        torch.testing.assert_close(x, y)
+    summary = ObjectSummary(num_classes=4, dim=D)
+    token = summary(detection)
+    assert token.shape == (1, 1, D)
+    torch.testing.assert_close(torch.jit.script(summary)(detection), token)
+
+
+def test_object_summary_sees_which_classes_are_present():
+    summary = ObjectSummary(num_classes=4, dim=D)
+    with_person = _scene_detection()
+    obj = with_person.objectness.clone()
+    obj[0, 0, 7] = -12.0  # the person gone
+    without = with_person._replace(objectness=obj)
+    assert not torch.allclose(summary(with_person), summary(without))
+    assert summary(with_person).requires_grad
+    assert not with_person.objectness.requires_grad

@@ -8,6 +8,7 @@ import torch
 from multimodal_fusion.preprocessing.batch import Preprocessor
 from multimodal_fusion.sim import ScenarioSimulator
 from multimodal_fusion.sim import SimConfig
+from multimodal_fusion.sim.referring import ObjectAttributes
 from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.training import dataset
 from multimodal_fusion.training.dataset import dataset_key
@@ -51,8 +52,38 @@ def test_matches_the_node_preprocessing(dataset_root):
             assert torch.equal(got[j], tensor[row])
         assert split.truth['situation'][i] == samples[row].truth.situation
         assert split.utterance(i) == samples[row].frames.text
-        assert np.array_equal(split.truth['boxes'][i, :len(samples[row].truth.boxes)],
-                              samples[row].truth.boxes)
+        truth = samples[row].truth
+        n = len(truth.boxes)
+        assert np.array_equal(split.truth['boxes'][i, :n], truth.boxes)
+        assert np.array_equal(split.truth['colors'][i, :n], truth.colors)
+        assert np.array_equal(split.truth['sizes'][i, :n], truth.sizes)
+
+
+def test_reference_words_are_stored_and_pick_the_target(dataset_root):
+    from multimodal_fusion.modules.heads import POSITION_ORDER
+    from multimodal_fusion.sim.vocab import POSITIONS
+
+    assert POSITION_ORDER == POSITIONS
+    split = load_split('train', TRAIN_SIZE, root=dataset_root)
+    sim = ScenarioSimulator(SPLIT_SEEDS['train'], SimConfig())
+    named = 0
+    for i in range(len(split)):
+        truth = sim.sample(i).truth
+        ann = split.annotation(i)
+        if truth.reference is None:
+            assert ann.reference is None
+            continue
+        named += 1
+        ref = truth.reference
+        position = -1 if ref.position is None else POSITIONS.index(ref.position)
+        assert ann.reference == tuple(-1 if v is None else v for v in (
+            ref.shape, ref.color, ref.size)) + (position,)
+        if truth.target >= 0:
+            # The stored words and attributes pick the target by the grammar's own rule.
+            assert ref.matches(ObjectAttributes(int(ann.classes[truth.target]),
+                                                int(ann.colors[truth.target]),
+                                                int(ann.sizes[truth.target])))
+    assert named > 0
 
 
 def test_cache_is_reused(dataset_root, monkeypatch):

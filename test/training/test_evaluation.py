@@ -19,7 +19,6 @@ from multimodal_fusion.training.evaluation import keep_only
 from multimodal_fusion.training.evaluation import score_outputs
 from multimodal_fusion.training.frozen import assemble
 from multimodal_fusion.training.frozen import encode_split
-from multimodal_fusion.training.frozen import tail_forward
 from multimodal_fusion.training.frozen import tail_runner
 from multimodal_fusion.training.frozen import train_tail
 from multimodal_fusion.training.train import model_config
@@ -87,7 +86,7 @@ def test_perfect_outputs_score_perfectly(dataset_root):
     assert np.allclose(weights[present], 0.2)
 
 
-def test_tail_forward_matches_the_model():
+def test_encode_then_tail_is_forward():
     config = model_config(TrainSettings(strategy='gated'))
     model = build_model('gated', config, pretrained_camera=False).eval()
     inputs = random_inputs(config, 3)
@@ -97,11 +96,8 @@ def test_tail_forward_matches_the_model():
     inputs = inputs[:5] + (mask,)
     with torch.no_grad():
         expected = model(*inputs)
-        camera_tokens, spatial = model.camera_encoder(inputs[0])
-        tokens = {'camera': camera_tokens, 'audio': model.audio_encoder(inputs[1]),
-                  'text': model.text_encoder(inputs[2]), 'touch': model.touch_encoder(inputs[3]),
-                  'proprio': model.proprio_encoder(inputs[4])}
-        got = tail_forward(model, tokens, spatial, mask)
+        tokens, spatial = model.encode(*inputs[:5])
+        got = model.tail(tokens, spatial, mask)
     assert set(got) == set(expected)
     for key in expected:
         assert torch.allclose(got[key], expected[key], atol=1e-5), key
