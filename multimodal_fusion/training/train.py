@@ -45,7 +45,10 @@ from multimodal_fusion.models.losses import LossWeights
 from multimodal_fusion.models.losses import MultiTaskLoss
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
 from multimodal_fusion.modules.fusion.base import FusionConfig
+from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import ACTIONS
+from multimodal_fusion.sim.vocab import COLORS
+from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.sim.vocab import OBJECT_CLASSES
 from multimodal_fusion.sim.vocab import SITUATIONS
 from multimodal_fusion.spec import MODALITIES
@@ -62,10 +65,9 @@ HISTORY_FILE = 'history.json'
 # Samples the normalisers are fitted on: plenty for per-feature mean/std, and it bounds the
 # log-mel pass over raw audio.
 NORMALISER_SAMPLES = 2000
-# Grounding (the referred-object flag and the target point) is what the accuracy targets
-# hinge on and what the model learns last; detection losses start an order of magnitude
-# below the classification ones.
-DEFAULT_LOSS_WEIGHTS = LossWeights(det_obj=2.0, det_box=2.0, det_ref=4.0, target_xy=4.0)
+# Detection losses start an order of magnitude below the classification ones; the target
+# point is the grounding fallback when the referring head flags nothing.
+DEFAULT_LOSS_WEIGHTS = LossWeights(det_obj=2.0, det_box=2.0, det_ref=2.0, target_xy=4.0)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,9 @@ class TrainSettings:
         val_size: validation samples (split seed ``SPLIT_SEEDS['val']``).
         camera_backbone: one of ``CAMERA_BACKBONES``.
         warmup_steps: linear learning-rate warm-up steps.
+        random_instants: share of training samples taken at a random labelled instant of
+            their episode instead of its anchor (``SimConfig.random_instant_fraction``);
+            validation stays on anchors, like the test and CI splits.
     """
 
     strategy: str = 'token_early'
@@ -100,6 +105,7 @@ class TrainSettings:
     val_size: int = 600
     camera_backbone: str = 'small_cnn'
     warmup_steps: int = 100
+    random_instants: float = 0.0
 
     def __post_init__(self) -> None:
         if self.strategy not in FUSION_BUILDERS:
@@ -117,6 +123,8 @@ class TrainSettings:
         if self.camera_backbone not in CAMERA_BACKBONES:
             raise ValueError(f'camera_backbone must be one of {CAMERA_BACKBONES}, '
                              f'got {self.camera_backbone!r}')
+        if not 0.0 <= self.random_instants <= 1.0:
+            raise ValueError(f'random_instants must be in [0, 1], got {self.random_instants}')
 
 
 def model_config(settings: TrainSettings) -> ModelConfig:
@@ -125,7 +133,8 @@ def model_config(settings: TrainSettings) -> ModelConfig:
     return ModelConfig(fusion=FusionConfig(modalities=modalities),
                        camera_backbone=settings.camera_backbone,
                        num_situations=len(SITUATIONS), num_actions=len(ACTIONS),
-                       num_object_classes=len(OBJECT_CLASSES))
+                       num_object_classes=len(OBJECT_CLASSES), num_colors=len(COLORS),
+                       num_sizes=len(SIZES))
 
 
 def modality_dropout(mask: torch.Tensor, rate: float, generator: torch.Generator
@@ -249,15 +258,17 @@ class Trainer:
             if warning and self.is_main:
                 print(warning, file=sys.stderr)
         # Rank 0 generates the splits; the others wait and then open the cached copies.
+        train_config = SimConfig(random_instant_fraction=settings.random_instants)
         if self.is_main:
             self.train = load_split('train', settings.train_size, workers=workers,
-                                    root=dataset_root, progress=self.progress)
+                                    root=dataset_root, progress=self.progress,
+                                    config=train_config)
             self.val = load_split('val', settings.val_size, workers=workers,
                                   root=dataset_root, progress=self.progress)
         self._barrier()
         if not self.is_main:
             self.train = load_split('train', settings.train_size, root=dataset_root,
-                                    progress=False)
+                                    progress=False, config=train_config)
             self.val = load_split('val', settings.val_size, root=dataset_root, progress=False)
 
         _seed_everything(settings.seed)
@@ -356,7 +367,9 @@ class Trainer:
         for camera, audio, text, touch, proprio, mask, index in bar:
             mask = modality_dropout(mask, s.modality_dropout, self.dropout_rng)
             targets = self.train.targets(index.tolist(), grid_hw=self.config.grid_hw,
-                                         num_object_classes=self.config.num_object_classes)
+                                         num_object_classes=self.config.num_object_classes,
+                                         num_colors=self.config.num_colors,
+                                         num_sizes=self.config.num_sizes)
             camera = camera.contiguous(memory_format=torch.channels_last)
             inputs = [t.to(self.device, non_blocking=True)
                       for t in (camera, audio, text, touch, proprio, mask)]
@@ -473,6 +486,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--device', default='auto', help='auto, cpu, cuda or cuda:N')
     p.add_argument('--threads', type=int, default=0,
                    help='torch CPU threads per process (0: torch default)')
+    p.add_argument('--random-instants', type=float, default=defaults.random_instants,
+                   help='share of training samples at random labelled episode instants '
+                        'instead of anchors')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--no-progress', action='store_true')
     return p.parse_args(argv)
@@ -485,7 +501,8 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
                          drop_modality=args.drop_modality, seed=args.seed,
                          train_size=args.train_size, val_size=args.val_size,
                          camera_backbone=args.camera_backbone,
-                         warmup_steps=args.warmup_steps)
+                         warmup_steps=args.warmup_steps,
+                         random_instants=args.random_instants)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -32,11 +32,6 @@ def scores():
     return full, single
 
 
-# Known gap, measured and explained in docs/training.md: the shipped model reaches situation
-# macro-F1 ~0.89 and grounding ~0.4-0.5 on this split, short of the targets. strict=True: the
-# day a retrained model meets them this test XPASSes, fails, and the marker must go.
-@pytest.mark.xfail(strict=True, reason='shipped model below target: situation F1 ~0.89 < 0.95, '
-                   'grounding ~0.45 < 0.90 (issue 4 open; see docs/training.md)')
 def test_all_modalities_meet_the_targets(scores):
     full, _ = scores
     assert full.situation_f1 >= 0.95, full.summary()
