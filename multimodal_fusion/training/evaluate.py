@@ -40,6 +40,7 @@ from multimodal_fusion.models.build import build_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
+from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import SITUATIONS
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.dataset import load_split
@@ -227,8 +228,12 @@ def run(args: argparse.Namespace) -> dict:
             batch_size=args.batch_size).summary()
 
     # --- frozen-encoder protocol: strategies and drop-one-modality models
-    train_size = int(summary.get('settings', {}).get('train_size', args.tail_train_size))
-    train = load_split('train', max(train_size, args.tail_train_size), workers=args.workers)
+    # The first samples of the shipped model's own training split (same size, same config).
+    settings = summary.get('settings', {})
+    train_size = int(settings.get('train_size', args.tail_train_size))
+    train_config = SimConfig(random_instant_fraction=float(settings.get('random_instants', 0.0)))
+    train = load_split('train', max(train_size, args.tail_train_size), workers=args.workers,
+                       config=train_config)
     log(f'encoding {args.tail_train_size} training samples')
     encoded_train = encode_split(eager, train, range(args.tail_train_size))
     protocol = {'train_samples': args.tail_train_size, 'epochs': args.tail_epochs,
