@@ -182,33 +182,31 @@ def cpu_model() -> str:
     return platform.processor() or 'unknown'
 
 
+def _table(columns: Sequence[str], right_aligned_from: int, rows: Sequence[str]) -> str:
+    """A Markdown table: the header, the alignment row, then ``rows`` (already formatted)."""
+    align = ['---'] * right_aligned_from + ['--:'] * (len(columns) - right_aligned_from)
+    lines = ['| ' + ' | '.join(columns) + ' |', '|' + '|'.join(align) + '|', *rows]
+    return '\n'.join(lines) + '\n'
+
+
 def markdown_table(results: Sequence[BenchResult]) -> str:
     """The results as a Markdown table, one row per strategy."""
-    lines = [
-        '| strategy | camera | params (M) | MFLOPs | eager median (ms) | eager p99 (ms) | '
-        'TorchScript median (ms) | TorchScript p99 (ms) |',
-        '|---|---|--:|--:|--:|--:|--:|--:|',
-    ]
-    for r in results:
-        lines.append(
-            f'| {r.strategy} | {r.camera} | {r.parameters / 1e6:.2f} | {r.mflops:.1f} | '
-            f'{r.eager_median_ms:.2f} | {r.eager_p99_ms:.2f} | {r.script_median_ms:.2f} | '
-            f'{r.script_p99_ms:.2f} |')
-    return '\n'.join(lines) + '\n'
+    return _table(
+        ('strategy', 'camera', 'params (M)', 'MFLOPs', 'eager median (ms)', 'eager p99 (ms)',
+         'TorchScript median (ms)', 'TorchScript p99 (ms)'), 2,
+        [f'| {r.strategy} | {r.camera} | {r.parameters / 1e6:.2f} | {r.mflops:.1f} | '
+         f'{r.eager_median_ms:.2f} | {r.eager_p99_ms:.2f} | {r.script_median_ms:.2f} | '
+         f'{r.script_p99_ms:.2f} |' for r in results])
 
 
 def throughput_table(results: Sequence[ThroughputResult]) -> str:
     """The per-batch results as a Markdown table, one row per strategy and batch size."""
-    lines = [
-        '| strategy | camera | batch | params (M) | MFLOPs / sample | TorchScript median (ms) '
-        '| TorchScript p99 (ms) | samples/s |',
-        '|---|---|--:|--:|--:|--:|--:|--:|',
-    ]
-    for r in results:
-        lines.append(
-            f'| {r.strategy} | {r.camera} | {r.batch} | {r.parameters / 1e6:.2f} | '
-            f'{r.mflops:.1f} | {r.median_ms:.2f} | {r.p99_ms:.2f} | {r.samples_per_s:.0f} |')
-    return '\n'.join(lines) + '\n'
+    return _table(
+        ('strategy', 'camera', 'batch', 'params (M)', 'MFLOPs / sample',
+         'TorchScript median (ms)', 'TorchScript p99 (ms)', 'samples/s'), 2,
+        [f'| {r.strategy} | {r.camera} | {r.batch} | {r.parameters / 1e6:.2f} | '
+         f'{r.mflops:.1f} | {r.median_ms:.2f} | {r.p99_ms:.2f} | {r.samples_per_s:.0f} |'
+         for r in results])
 
 
 def report(results: Sequence[BenchResult | ThroughputResult], *, command: str,
