@@ -136,13 +136,16 @@ def test_outputs_carry_the_camera_header(live):
 
 def test_outputs_match_the_ground_truth_while_all_sensors_run(live):
     summary = score(_before(live.rec, live.kill_ns))
+    print('live summary:', summary)  # the figures behind the thresholds, shown with -s
     assert summary['frames_with_output'] > 50
-    assert summary['situation_accuracy'] >= 0.5, summary  # chance: 1 in 11
+    # Measured here: situation 0.90, action 0.89, detection recall 1.00, grounding 0.99 (two
+    # runs); offline on every frame of the same kind of episodes the model scores 0.997 and
+    # 1.000 (docs/training.md). Thresholds leave room for a loaded CI machine.
+    assert summary['situation_accuracy'] >= 0.7, summary  # chance: 1 in 11
     assert summary['action_accuracy'] >= 0.85, summary
     assert summary['detection_recall'] >= 0.9, summary
     assert summary['grounding_frames'] > 0
-    # The shipped model grounds ~45 % offline (docs/evaluation/report.md; issue 4 is open).
-    assert summary['grounding_accuracy'] >= 0.35, summary
+    assert summary['grounding_accuracy'] >= 0.8, summary
 
 
 def test_killing_the_touch_stream_keeps_outputs_flowing_with_touch_absent(live):
