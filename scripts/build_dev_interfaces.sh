@@ -9,9 +9,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build="$root/build/dev_interfaces"
 
 # The wheels' CMake exports carry their builder's interpreter paths; point them at ours.
+# (On a rerun they already do: grep then finds nothing, which must not stop the script.)
 py_inc=$(python -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 np_inc=$(python -c 'import numpy; print(numpy.get_include())')
-grep -rlE '/opt/python/cp311-cp311/' "$VIRTUAL_ENV/share" --include='*.cmake' 2>/dev/null \
+{ grep -rlE '/opt/python/cp311-cp311/' "$VIRTUAL_ENV/share" --include='*.cmake' 2>/dev/null \
+    || true; } \
   | xargs -r sed -i \
       -e "s#/opt/python/cp311-cp311/lib/python3.11/site-packages/numpy/_core/include#$np_inc#g" \
       -e "s#/opt/python/cp311-cp311/include/python3.11#$py_inc#g"
