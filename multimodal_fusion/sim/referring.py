@@ -108,6 +108,16 @@ def resolve(reference: Reference, objects: Sequence[Optional[ObjectAttributes]],
     return [ordered[1]] if len(ordered) == 3 else []
 
 
+def resolve_boxes(reference: Reference, classes: Sequence[int], colors: Sequence[int],
+                  sizes: Sequence[int], boxes: np.ndarray) -> list[int]:
+    """:func:`resolve` on ground-truth arrays (``GroundTruth.classes``, ``colors``,
+    ``sizes``, ``boxes``); things without a colour (people, -1) are never candidates."""
+    objects = [None if c < 0 else ObjectAttributes(int(s), int(c), int(z))
+               for s, c, z in zip(classes, colors, sizes)]
+    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
+    return resolve(reference, objects, (boxes[:, 0] + boxes[:, 2]) / 2)
+
+
 @dataclass(frozen=True)
 class ReferringScene:
     """Objects for a scene with a referred target.

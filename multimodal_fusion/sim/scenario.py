@@ -32,9 +32,8 @@ from multimodal_fusion.sim.proprio import camera_motion
 from multimodal_fusion.sim.proprio import FALL_MAX_TILT_DEG
 from multimodal_fusion.sim.proprio import fall_tilt_deg
 from multimodal_fusion.sim.proprio import render_proprio
-from multimodal_fusion.sim.referring import ObjectAttributes
 from multimodal_fusion.sim.referring import Reference
-from multimodal_fusion.sim.referring import resolve
+from multimodal_fusion.sim.referring import resolve_boxes
 from multimodal_fusion.sim.scene import Frame
 from multimodal_fusion.sim.scene import render_frame
 from multimodal_fusion.sim.situations import situation_from_cues
@@ -374,10 +373,7 @@ def _random_instant(episode: Episode, rng: np.random.Generator, index: int
 
 
 def _check_reference(index: int, reference, truth: GroundTruth) -> None:
-    objects = [None if c < 0 else ObjectAttributes(int(s), int(c), int(z))
-               for s, c, z in zip(truth.classes, truth.colors, truth.sizes)]
-    centres = (truth.boxes[:, 0] + truth.boxes[:, 2]) / 2
-    picked = resolve(reference, objects, centres)
+    picked = resolve_boxes(reference, truth.classes, truth.colors, truth.sizes, truth.boxes)
     if truth.target < 0 or picked != [truth.target]:
         raise RuntimeError(f'sample {index}: {reference.phrase()!r} picks {picked}, '
                            f'expected [{truth.target}]')

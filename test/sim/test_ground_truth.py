@@ -9,9 +9,8 @@ from multimodal_fusion.sim import COLORS
 from multimodal_fusion.sim import OBJECT_CLASSES
 from multimodal_fusion.sim import SITUATIONS
 from multimodal_fusion.sim import SIZES
-from multimodal_fusion.sim.referring import ObjectAttributes
 from multimodal_fusion.sim.referring import Reference
-from multimodal_fusion.sim.referring import resolve
+from multimodal_fusion.sim.referring import resolve_boxes
 from multimodal_fusion.sim.speech import words
 from multimodal_fusion.sim.vocab import NO_TARGET
 from multimodal_fusion.sim.vocab import NO_TARGET_LOCATION
@@ -75,10 +74,8 @@ def test_the_referred_object_matches_the_expression_and_is_unique(samples):
                 assert word in target_words, (truth.expression, target_words)
         # And the words pick exactly the target among all visible objects.
         reference = _parse(truth.expression)
-        objects = [None if c == PERSON_CLASS else ObjectAttributes(int(c), int(k), int(s))
-                   for c, k, s in zip(truth.classes, truth.colors, truth.sizes)]
-        centres = (truth.boxes[:, 0] + truth.boxes[:, 2]) / 2
-        assert resolve(reference, objects, centres) == [truth.target], truth.expression
+        assert resolve_boxes(reference, truth.classes, truth.colors, truth.sizes,
+                             truth.boxes) == [truth.target], truth.expression
     assert checked >= 40
 
 

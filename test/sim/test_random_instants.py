@@ -9,8 +9,7 @@ import pytest
 
 from multimodal_fusion.sim import ScenarioSimulator
 from multimodal_fusion.sim import SimConfig
-from multimodal_fusion.sim.referring import ObjectAttributes
-from multimodal_fusion.sim.referring import resolve
+from multimodal_fusion.sim.referring import resolve_boxes
 
 COUNT = 44
 
@@ -44,10 +43,8 @@ def test_the_words_still_pick_the_target(pairs):
         if truth.reference is None:
             continue
         named += 1
-        objects = [None if c < 0 else ObjectAttributes(int(s), int(c), int(z))
-                   for s, c, z in zip(truth.classes, truth.colors, truth.sizes)]
-        centres = (truth.boxes[:, 0] + truth.boxes[:, 2]) / 2
-        assert resolve(truth.reference, objects, centres) == [truth.target]
+        assert resolve_boxes(truth.reference, truth.classes, truth.colors, truth.sizes,
+                             truth.boxes) == [truth.target]
     assert named > 0
 
 

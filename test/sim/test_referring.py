@@ -6,6 +6,7 @@ import pytest
 from multimodal_fusion.sim.referring import ObjectAttributes
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.referring import resolve
+from multimodal_fusion.sim.referring import resolve_boxes
 from multimodal_fusion.sim.referring import sample_referring_scene
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import SHAPES
@@ -14,6 +15,17 @@ from multimodal_fusion.sim.vocab import SIZES
 CUBE, BALL = SHAPES.index('cube'), SHAPES.index('ball')
 RED, BLUE = COLORS.index('red'), COLORS.index('blue')
 SMALL, LARGE = SIZES.index('small'), SIZES.index('large')
+
+
+def test_resolve_boxes_reads_ground_truth_arrays_and_skips_people():
+    # A red cube at x 10-20, a person (class 5, no colour or size) at 0-8, a red cube at 30-40.
+    classes, colors, sizes = [CUBE, 5, CUBE], [RED, -1, RED], [SMALL, -1, LARGE]
+    boxes = np.array([[10, 0, 20, 5], [0, 0, 8, 20], [30, 0, 40, 5]], np.float32)
+    assert resolve_boxes(Reference(CUBE, RED, position='left'), classes, colors, sizes,
+                         boxes) == [0]
+    assert resolve_boxes(Reference(color=RED, position='right'), classes, colors, sizes,
+                         boxes) == [2]
+    assert resolve_boxes(Reference(CUBE), classes, colors, sizes, boxes) == [0, 2]
 
 
 def test_phrase_orders_size_colour_shape_position():
