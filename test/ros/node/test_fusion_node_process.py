@@ -25,14 +25,14 @@ from sensor_msgs.msg import Image
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import make_header
-from multimodal_fusion.ros.demo import isolated_ros_env
-from multimodal_fusion.ros.demo import node_args
-from multimodal_fusion.ros.demo import Recording
-from multimodal_fusion.ros.demo import RecorderThread
-from multimodal_fusion.ros.demo import score
-from multimodal_fusion.ros.demo import start_process
-from multimodal_fusion.ros.demo import stop_process
-from multimodal_fusion.ros.demo import wait_for
+from multimodal_fusion.ros.processes import isolated_ros_env
+from multimodal_fusion.ros.processes import node_args
+from multimodal_fusion.ros.recorder import Recording
+from multimodal_fusion.ros.recorder import RecorderThread
+from multimodal_fusion.ros.recorder import score
+from multimodal_fusion.ros.processes import start_process
+from multimodal_fusion.ros.processes import stop_process
+from multimodal_fusion.ros.processes import wait_for
 from multimodal_fusion.ros.sim_publisher import CAMERA_FRAME
 from multimodal_fusion.ros.sim_publisher import total_duration_s
 
