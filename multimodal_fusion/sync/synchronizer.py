@@ -12,8 +12,9 @@ What it adds to message_filters, for a robot that loses sensors at run time:
   older than its maximum age, and absent (presence mask False, ``None`` frame) otherwise.
 * Every stream, required or not, also feeds a ring buffer; the windows end at the set's
   stamp (see ``windows.py``).
-* Drops are counted by reason and stream; a backwards time jump clears everything and is
-  reported through a callback.
+* Drops are counted by reason and stream. A backwards time jump of the camera (the
+  anchor) clears everything; one of another stream clears only that stream (its driver's
+  clock fault must not stop the others). Both are reported through a callback.
 
 Streams (the ``source`` of drop counts): ``camera``, ``audio``, ``text``, ``touch/<wrist>``
 per wrist, ``proprio/joints`` and, with an IMU, ``proprio/imu``.
@@ -21,6 +22,7 @@ per wrist, ``proprio/joints`` and, with an IMU, ``proprio/imu``.
 
 from __future__ import annotations
 
+import collections
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
@@ -171,9 +173,12 @@ class FusionSynchronizer:
     Conventions:
 
     * A stamp older than its stream's newest is dropped (``OUT_OF_ORDER``); older by more
-      than ``time_jump_threshold_s`` is a backwards time jump: policy queues and buffers
-      are cleared (queued messages counted ``TIME_JUMP``), ``time_jumps`` incremented and
-      ``on_time_jump`` called (after the internal lock is released, so it may log freely).
+      than ``time_jump_threshold_s`` is a backwards time jump. On the camera, policy
+      queues and buffers are cleared (queued messages counted ``TIME_JUMP``) and
+      ``time_jumps`` incremented; on any other stream only that stream's buffer is cleared
+      (and the policy queues, when it is matched by the policy) and
+      ``stream_jumps[stream]`` incremented. Either way ``on_time_jump`` is called (after
+      the internal lock is released, so it may log freely).
     * Touch is present only when every wrist is fresh: a missing wrist is not zeros, since
       zero force is a real reading ("no contact") that the model would trust. Likewise
       proprio needs fresh joints and, when ``imu``, a fresh IMU.
@@ -196,8 +201,9 @@ class FusionSynchronizer:
         config: as given.
         drops: message drops by :class:`DropReason` and stream.
         set_drops: set drops by :class:`SetDropReason` (the inference worker adds to it).
-        time_jumps: backwards time jumps seen.
-        last_time_jump: the latest one, or None.
+        time_jumps: backwards time jumps of the camera (the whole timeline) seen.
+        stream_jumps: backwards jumps of single streams, by stream.
+        last_time_jump: the latest jump of either kind, or None.
     """
 
     def __init__(self, config: SyncConfig = SyncConfig(), *,
@@ -206,6 +212,7 @@ class FusionSynchronizer:
         self.drops = DropCounters()
         self.set_drops = DropCounters()
         self.time_jumps = 0
+        self.stream_jumps: collections.Counter[str] = collections.Counter()
         self.last_time_jump: Optional[TimeJump] = None
         self._on_time_jump = on_time_jump
         self._lock = threading.Lock()
@@ -216,7 +223,7 @@ class FusionSynchronizer:
         self._policy = ApproximateTimePolicy(
             len(self._streams), queue_size=config.queue_size, slop_ns=_ns(config.slop_s),
             age_penalty=config.age_penalty, on_drop=self._count_policy_drop)
-        self._gate = StampGate(_ns(config.time_jump_threshold_s))
+        self._gate = StampGate(_ns(config.time_jump_threshold_s), anchor=CAMERA)
 
         rate = spec.audio.sample_rate
         self._audio = AudioRing(
@@ -363,6 +370,23 @@ class FusionSynchronizer:
         if self._imu is not None:
             self._imu.clear()
 
+    def _clear_stream(self, stream: str) -> None:
+        if stream == AUDIO:
+            self._audio.clear()
+        elif stream == TEXT:
+            self._text.clear()
+        elif stream == JOINTS:
+            self._joints.clear()
+        elif stream == IMU and self._imu is not None:
+            self._imu.clear()
+        elif stream.startswith('touch/'):
+            self._touch[stream.split('/', 1)[1]].clear()
+
+    def newest_stamps_ns(self) -> dict[str, int]:
+        """Newest accepted stamp of every stream seen on the current timeline."""
+        with self._lock:
+            return {stream: self._gate.newest_ns(stream) for stream in self._gate.streams}
+
     def _ingest(self, stream: str, stamp_ns: int, store: Optional[Callable[[int], Any]],
                 item: Any = None) -> list[SyncedSet]:
         stamp = int(stamp_ns)
@@ -380,6 +404,13 @@ class FusionSynchronizer:
                 self._policy.clear(DropReason.TIME_JUMP)
                 self._clear_buffers()
                 self.time_jumps += 1
+                self.last_time_jump = jump
+            elif verdict is Verdict.STREAM_JUMP:
+                jump = self._gate.last_jump
+                if stream in self._policy_index:
+                    self._policy.clear(DropReason.TIME_JUMP)
+                self._clear_stream(stream)
+                self.stream_jumps[stream] += 1
                 self.last_time_jump = jump
             # Buffer first: a set this message completes must see it in its window.
             if store is not None:

@@ -64,3 +64,26 @@ def test_reset_and_validation():
     assert gate.check('camera', 0) is Verdict.ACCEPT
     with pytest.raises(ValueError):
         StampGate(0)
+
+
+def test_a_backwards_stamp_on_another_stream_restarts_that_stream_only():
+    # The audit's blackout: one wrist stamp from a boot clock used to put every other stream
+    # behind a "jump" until the wrist sent a current stamp again.
+    gate = StampGate(S)
+    for t in range(10, 20):
+        gate.check('camera', t * S)
+        gate.check('touch/left', t * S)
+    assert gate.check('touch/left', 3 * S) is Verdict.STREAM_JUMP
+    assert gate.last_jump == TimeJump('touch/left', 19 * S, 3 * S, whole_timeline=False)
+    assert gate.pending == frozenset()
+    assert gate.check('camera', 20 * S) is Verdict.ACCEPT
+    assert gate.check('touch/left', 4 * S) is Verdict.ACCEPT
+    assert gate.check('touch/left', 20 * S) is Verdict.ACCEPT  # back on the right clock
+
+
+def test_the_anchor_is_configurable():
+    gate = StampGate(S, anchor='image')
+    gate.check('image', 10 * S)
+    assert gate.check('image', 2 * S) is Verdict.JUMP
+    gate.check('other', 10 * S)
+    assert gate.check('other', 2 * S) is Verdict.STREAM_JUMP
