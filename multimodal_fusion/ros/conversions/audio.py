@@ -39,6 +39,12 @@ SAMPLE_FORMATS: dict[str, _SampleFormat] = {
     'F32LE': _SampleFormat(np.dtype('<f4'), 0.0, 0.0),
     'U8': _SampleFormat(np.dtype('u1'), 2.0**7, 2.0**7),
 }
+# Ranges a real audio stream falls in. Outside them the description is a driver fault: a
+# 1 Hz "rate" would resample every 20 ms chunk to millions of samples on the executor
+# thread, and a multi-second chunk would move the stream's timeline by seconds at once.
+SAMPLE_RATE_RANGE_HZ: tuple[int, int] = (1000, 384000)
+MAX_CHANNELS = 64
+MAX_CHUNK_S = 1.0
 # Values of ``AudioInfo.coding_format`` that mean raw PCM in practice (compared lower-case,
 # stripped); drivers disagree on the spelling, and an empty string is common.
 PCM_CODING_FORMATS: tuple[str, ...] = ('', 'wave', 'wav', 'raw', 'pcm')
@@ -48,13 +54,16 @@ def check_audio_info(info: AudioInfo) -> None:
     """Make sure a stream description is one this module can decode.
 
     Raises:
-        MessageFormatError: ``channels`` or ``sample_rate`` zero, ``sample_format`` not in
-            ``SAMPLE_FORMATS``, ``coding_format`` not in ``PCM_CODING_FORMATS``.
+        MessageFormatError: ``channels`` outside 1..``MAX_CHANNELS``, ``sample_rate``
+            outside ``SAMPLE_RATE_RANGE_HZ``, ``sample_format`` not in ``SAMPLE_FORMATS``,
+            ``coding_format`` not in ``PCM_CODING_FORMATS``.
     """
-    if info.channels == 0:
-        raise MessageFormatError('AudioInfo.channels', '>= 1', info.channels)
-    if info.sample_rate == 0:
-        raise MessageFormatError('AudioInfo.sample_rate', '> 0 Hz', info.sample_rate)
+    if not 1 <= info.channels <= MAX_CHANNELS:
+        raise MessageFormatError('AudioInfo.channels', f'1 to {MAX_CHANNELS}', info.channels)
+    low, high = SAMPLE_RATE_RANGE_HZ
+    if not low <= info.sample_rate <= high:
+        raise MessageFormatError('AudioInfo.sample_rate', f'{low} to {high} Hz',
+                                 info.sample_rate)
     if info.sample_format not in SAMPLE_FORMATS:
         raise MessageFormatError(
             'AudioInfo.sample_format', 'one of ' + ', '.join(SAMPLE_FORMATS),
@@ -104,7 +113,7 @@ def audio_to_array(msg: Union[AudioDataStamped, AudioData], info: AudioInfo) -> 
 
     Raises:
         MessageFormatError: any ``check_audio_info`` error; ``AudioData.data`` not a whole
-            number of frames; non-finite F32LE samples.
+            number of frames or longer than ``MAX_CHUNK_S``; non-finite F32LE samples.
     """
     check_audio_info(info)
     fmt = SAMPLE_FORMATS[info.sample_format]
@@ -117,6 +126,11 @@ def audio_to_array(msg: Union[AudioDataStamped, AudioData], info: AudioInfo) -> 
             f'a multiple of {frame_bytes} bytes ({info.channels} channel(s) of '
             f'{info.sample_format})',
             f'{raw.size} bytes')
+    frames = raw.size // frame_bytes
+    if frames > MAX_CHUNK_S * info.sample_rate:
+        raise MessageFormatError(
+            'AudioData.data', f'at most {MAX_CHUNK_S:g} s of audio per chunk',
+            f'{frames / info.sample_rate:.2f} s ({frames} frames at {info.sample_rate} Hz)')
     values = raw.view(fmt.dtype).reshape(-1, info.channels)
     if fmt.scale == 0.0:
         samples = values.astype(np.float32)

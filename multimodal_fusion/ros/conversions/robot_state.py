@@ -8,7 +8,9 @@ by default).
 Feature orders are the ones ``spec`` documents: a wrench is ``[fx, fy, fz, tx, ty, tz]``,
 an IMU sample ``[qx, qy, qz, qw, wx, wy, wz, ax, ay, az]``. Every value the model reads must
 be finite; a NaN would spread through the whole fused embedding, so it is refused here,
-with the field that carried it.
+with the field that carried it. So is a finite value no sensor of its kind can report
+(``PHYSICAL_LIMITS``): 1e20 N is not a reading but a driver fault, and the model's
+activations overflow on it just as on a NaN.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ from multimodal_fusion.spec import IMU_FEATURES
 from multimodal_fusion.spec import JOINT_NAMES
 from multimodal_fusion.spec import WRENCH_FEATURES
 
+# Largest magnitude accepted per quantity, far above any real sensor of the kind (so no
+# genuine reading is refused) and far below what overflows the model's float32 activations.
+PHYSICAL_LIMITS: dict[str, tuple[float, str]] = {
+    'force': (1e4, 'N'),  # industrial F/T sensors reach a few kN
+    'torque': (1e3, 'N m'),
+    'position': (1e3, 'rad or m'),  # continuous joints wind up; still far from 1e3 rad
+    'velocity': (1e3, 'rad/s or m/s'),
+    'orientation': (1.01, ''),  # a unit quaternion (or zeros: no orientation estimate)
+    'angular_velocity': (200.0, 'rad/s'),  # gyroscopes saturate near 70 rad/s
+    'linear_acceleration': (2e3, 'm/s^2'),  # about 200 g
+}
+
 WRENCH_FIELDS: tuple[str, ...] = (
     'force.x', 'force.y', 'force.z', 'torque.x', 'torque.y', 'torque.z')
 IMU_FIELDS: tuple[str, ...] = (
@@ -46,22 +60,35 @@ def _cast(values, dtype: np.dtype) -> np.ndarray:
         return np.asarray(values, dtype=dtype)
 
 
-def _require_finite(values: np.ndarray, prefix: str, fields: Sequence[str]) -> None:
-    finite = np.isfinite(values)
-    if not finite.all():
-        bad = int(np.argmin(finite))
-        raise MessageFormatError(prefix + fields[bad], 'a finite value', float(values[bad]))
+def _limit(field: str) -> tuple[float, str]:
+    """The physical limit of a field path such as ``'force.x'`` or ``'JointState.velocity'``."""
+    head, _, _ = field.partition('.')
+    return PHYSICAL_LIMITS[head if head in PHYSICAL_LIMITS else field.rsplit('.', 1)[-1]]
 
 
-def _require_finite_joints(
+def _expected(field: str) -> str:
+    limit, unit = _limit(field)
+    return f'a finite value within +-{limit:g}{" " + unit if unit else ""}'
+
+
+def _require_physical(values: np.ndarray, prefix: str, fields: Sequence[str]) -> None:
+    limits = np.fromiter((_limit(f)[0] for f in fields), np.float64, len(fields))
+    ok = np.abs(values) <= limits  # False for NaN as well
+    if not ok.all():
+        bad = int(np.argmin(ok))
+        raise MessageFormatError(prefix + fields[bad], _expected(fields[bad]),
+                                 float(values[bad]))
+
+
+def _require_physical_joints(
         values: np.ndarray, field: str, joint_names: Sequence[str]) -> None:
     # The field stays the array's name so the node's per-field counters stay bounded; the
     # joint goes into the message.
-    finite = np.isfinite(values)
-    if not finite.all():
-        bad = int(np.argmin(finite))
+    ok = np.abs(values) <= _limit(field)[0]
+    if not ok.all():
+        bad = int(np.argmin(ok))
         raise MessageFormatError(
-            field, 'finite values', f'{float(values[bad])} for {joint_names[bad]!r}')
+            field, _expected(field), f'{float(values[bad])} for {joint_names[bad]!r}')
 
 
 def _flat(values: np.ndarray, size: int, what: str) -> np.ndarray:
@@ -79,14 +106,14 @@ def wrench_to_array(
     """``(6,)`` ``[fx, fy, fz, tx, ty, tz]`` of a (stamped) wrench.
 
     Raises:
-        MessageFormatError: a non-finite component (in ``dtype``), e.g. field
-            ``'WrenchStamped.wrench.torque.z'``.
+        MessageFormatError: a component not finite (in ``dtype``) or beyond
+            ``PHYSICAL_LIMITS``, e.g. field ``'WrenchStamped.wrench.torque.z'``.
     """
     stamped = hasattr(msg, 'wrench')
     wrench = msg.wrench if stamped else msg
     force, torque = wrench.force, wrench.torque
     values = _cast((force.x, force.y, force.z, torque.x, torque.y, torque.z), dtype)
-    _require_finite(values, 'WrenchStamped.wrench.' if stamped else 'Wrench.', WRENCH_FIELDS)
+    _require_physical(values, 'WrenchStamped.wrench.' if stamped else 'Wrench.', WRENCH_FIELDS)
     return values
 
 
@@ -111,12 +138,12 @@ def imu_to_array(msg: Imu, *, dtype: np.dtype = np.float64) -> np.ndarray:
     covariances are not read.
 
     Raises:
-        MessageFormatError: a non-finite component (in ``dtype``), e.g. field
-            ``'Imu.angular_velocity.y'``.
+        MessageFormatError: a component not finite (in ``dtype``) or beyond
+            ``PHYSICAL_LIMITS``, e.g. field ``'Imu.angular_velocity.y'``.
     """
     q, w, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
     values = _cast((q.x, q.y, q.z, q.w, w.x, w.y, w.z, a.x, a.y, a.z), dtype)
-    _require_finite(values, 'Imu.', IMU_FIELDS)
+    _require_physical(values, 'Imu.', IMU_FIELDS)
     return values
 
 
@@ -209,11 +236,11 @@ def joint_state_to_arrays(
             f'missing {missing}')
     order = np.fromiter((index[name] for name in joint_names), np.intp, len(joint_names))
     positions = _cast(np.asarray(msg.position, dtype=np.float64)[order], dtype)
-    _require_finite_joints(positions, 'JointState.position', joint_names)
+    _require_physical_joints(positions, 'JointState.position', joint_names)
     has_velocity = len(msg.velocity) == count
     if has_velocity:
         velocities = _cast(np.asarray(msg.velocity, dtype=np.float64)[order], dtype)
-        _require_finite_joints(velocities, 'JointState.velocity', joint_names)
+        _require_physical_joints(velocities, 'JointState.velocity', joint_names)
     else:
         velocities = np.zeros(len(joint_names), dtype=dtype)
     return JointStateArrays(positions, velocities, has_velocity)

@@ -14,6 +14,7 @@ tokenizer keeps).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from std_msgs.msg import String
 
@@ -36,8 +37,8 @@ def string_to_text(msg: String, *, max_chars: int = MAX_TEXT_CHARS) -> str:
 
     Raises:
         MessageFormatError: field ``'String.data'`` when the text is empty or whitespace
-            only, contains a non-whitespace control character, or is longer than
-            ``max_chars``.
+            only, contains a non-whitespace control character, has no visible character
+            (only zero-width or other format characters), or is longer than ``max_chars``.
     """
     text = ' '.join(msg.data.split())
     if not text:
@@ -47,6 +48,11 @@ def string_to_text(msg: String, *, max_chars: int = MAX_TEXT_CHARS) -> str:
         raise MessageFormatError(
             'String.data', 'printable text without control characters',
             repr(control.group()))
+    # Zero-width spaces, joiners and byte-order marks render as nothing: such a string is no
+    # command, however long.
+    if not any(unicodedata.category(c)[0] in 'LNPS' for c in text):
+        raise MessageFormatError('String.data', 'at least one visible character',
+                                 ascii(text[:40]))
     if len(text) > max_chars:
         raise MessageFormatError(
             'String.data', f'at most {max_chars} characters', f'{len(text)} characters')

@@ -137,8 +137,17 @@ def info_with(**fields):
      'uncompressed PCM'),
     (info_with(coding_format='opus'), b'\x00\x00', 'AudioInfo.coding_format',
      'uncompressed PCM'),
-    (info_with(channels=0), b'\x00\x00', 'AudioInfo.channels', '>= 1'),
-    (info_with(sample_rate=0), b'\x00\x00', 'AudioInfo.sample_rate', '> 0'),
+    (info_with(channels=0), b'\x00\x00', 'AudioInfo.channels', '1 to 64'),
+    (info_with(channels=65), b'\x00\x00', 'AudioInfo.channels', '1 to 64'),
+    (info_with(sample_rate=0), b'\x00\x00', 'AudioInfo.sample_rate', '1000 to 384000 Hz'),
+    # The audit's rates: 1 Hz resampled each 20 ms chunk to millions of samples; the others
+    # were accepted silently.
+    (info_with(sample_rate=1), b'\x00\x00', 'AudioInfo.sample_rate', '1000 to 384000 Hz'),
+    (info_with(sample_rate=10_000_000), b'\x00\x00', 'AudioInfo.sample_rate', '384000 Hz'),
+    (info_with(sample_rate=2**32 - 1), b'\x00\x00', 'AudioInfo.sample_rate', '384000 Hz'),
+    # A 10 s chunk moved the stream's timeline by 10 s at once.
+    (info_with(sample_rate=16000), b'\x00\x00' * 160_000, 'AudioData.data',
+     'at most 1 s of audio per chunk'),
     (info_with(sample_format='S24LE'), b'\x00\x00\x00', 'AudioInfo.sample_format', 'S16LE'),
     (info_with(sample_format='s16le'), b'\x00\x00', 'AudioInfo.sample_format', 'S16LE'),
     (info_with(), b'\x00\x00\x00', 'AudioData.data', 'a multiple of 2 bytes'),

@@ -44,3 +44,16 @@ def test_max_chars_is_adjustable():
     assert string_to_text(String(data='abc'), max_chars=3) == 'abc'
     with pytest.raises(MessageFormatError):
         string_to_text(String(data='abcd'), max_chars=3)
+
+
+@pytest.mark.parametrize('data', ['\u200b', '\u200b\u200c\u200d\ufeff' * 10, '\u2060 \u200b'])
+def test_invisible_text_is_not_a_command(data):
+    with pytest.raises(MessageFormatError) as info:
+        string_to_text(String(data=data))
+    assert info.value.field == 'String.data'
+    assert info.value.expected == 'at least one visible character'
+
+
+@pytest.mark.parametrize('data', ['go', '7', '¿qué?', '拿起红色的杯子', 'pick\u200bup'])
+def test_visible_text_in_any_script_is_kept(data):
+    assert string_to_text(String(data=data)) == data
