@@ -6,7 +6,8 @@ from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.inference.engine import EngineSettings
 from multimodal_fusion.inference.engine import FusionEngine
 from multimodal_fusion.inference.engine import InferenceResult
+from multimodal_fusion.inference.engine import NonFiniteOutputError
 from multimodal_fusion.inference.engine import select_device
 
 __all__ = ['default_model_path', 'EngineSettings', 'FusionEngine', 'InferenceResult',
-           'select_device']
+           'NonFiniteOutputError', 'select_device']

@@ -56,6 +56,18 @@ def select_device(requested: str) -> tuple[torch.device, Optional[str]]:
     return device, None
 
 
+class NonFiniteOutputError(RuntimeError):
+    """The model produced NaN or Inf: the set's prediction must not be published.
+
+    Attributes:
+        outputs: names of the model outputs that held non-finite values.
+    """
+
+    def __init__(self, outputs: list[str]) -> None:
+        self.outputs = outputs
+        super().__init__(f'non-finite model outputs: {", ".join(outputs)}')
+
+
 @dataclass(frozen=True)
 class EngineSettings:
     """How predictions are decoded (live-tunable in the node)."""
@@ -129,6 +141,8 @@ class FusionEngine:
 
         Raises:
             ValueError: a frame array of the wrong shape (from preprocessing).
+            NonFiniteOutputError: the model's outputs hold NaN or Inf (inputs no sensor
+                sends; nothing to decode).
         """
         t0 = time.perf_counter()
         inputs = self.preprocessor([frames])
@@ -142,6 +156,10 @@ class FusionEngine:
         with torch.inference_mode():
             outputs = self.module(*tensors, mask.to(self.device))
             outputs = {k: v.cpu() for k, v in outputs.items()}
+        bad = [k for k, v in outputs.items()
+               if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+        if bad:
+            raise NonFiniteOutputError(sorted(bad))
         t2 = time.perf_counter()
         s = self.settings
         prediction = decode_outputs(outputs, image_sizes=inputs.image_sizes, labels=self.labels,

@@ -28,6 +28,7 @@ from multimodal_fusion.ros.conversions.robot_state import imu_to_array
 from multimodal_fusion.ros.conversions.robot_state import joint_state_to_arrays
 from multimodal_fusion.ros.conversions.robot_state import JointStateArrays
 from multimodal_fusion.ros.conversions.robot_state import wrench_to_array
+from multimodal_fusion.ros.conversions.stamp import header_stamp_ns
 from multimodal_fusion.ros.conversions.stamp import make_header
 from multimodal_fusion.ros.conversions.stamp import ns_to_stamp
 from multimodal_fusion.ros.conversions.stamp import sec_to_stamp
@@ -73,6 +74,7 @@ __all__ = [
     'detections_to_msg',
     'downmix',
     'encode_samples',
+    'header_stamp_ns',
     'image_to_array',
     'image_to_rgb',
     'imu_to_array',

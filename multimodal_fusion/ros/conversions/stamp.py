@@ -39,6 +39,28 @@ def stamp_to_ns(stamp: Union[Header, Time]) -> int:
     return time.sec * NS_PER_S + time.nanosec
 
 
+def header_stamp_ns(header: Header, message_type: str) -> int:
+    """A sensor message's stamp, refusing one a driver did not set.
+
+    A zero stamp is a header left empty (or a dying driver's last word), a negative one a
+    corrupted field; either would move the stream's timeline by decades.
+
+    Args:
+        header: the message's header.
+        message_type: for the error's field, e.g. ``'Image'``.
+
+    Raises:
+        MessageFormatError: field ``'<message_type>.header.stamp'`` when the stamp is not
+            after the epoch, or any ``stamp_to_ns`` error.
+    """
+    ns = stamp_to_ns(header)
+    if ns <= 0:
+        raise MessageFormatError(f'{message_type}.header.stamp',
+                                 'a stamp after the epoch (a driver that sets it)',
+                                 f'{header.stamp.sec} s {header.stamp.nanosec} ns')
+    return ns
+
+
 def stamp_to_sec(stamp: Union[Header, Time]) -> float:
     """Seconds since the clock's epoch, as a float (see the module note on precision)."""
     return stamp_to_ns(stamp) / NS_PER_S

@@ -14,6 +14,11 @@ Lifecycle:
 Subscription callbacks only convert and synchronise; the newest complete set goes to a
 one-slot latest-wins mailbox read by the inference worker thread, so a slow model never
 blocks the executor or grows a queue.
+
+No single message may stop the outputs: every callback and the worker catch whatever a
+message causes, log it once with its cause, count it in /diagnostics and go on; a set
+whose model outputs are not finite is dropped and counted, never published. SIGINT and
+SIGTERM end the process with code 0 (``ros/shutdown.py``).
 """
 
 from __future__ import annotations
@@ -55,21 +60,25 @@ from multimodal_fusion.export.model_file import ModelFileError
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.inference import EngineSettings
 from multimodal_fusion.inference import FusionEngine
+from multimodal_fusion.inference import NonFiniteOutputError
 from multimodal_fusion.inference import select_device
 from multimodal_fusion.inference.overlay import draw_prediction
 
 from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import audio_to_mono
 from multimodal_fusion.ros.conversions import check_audio_info
+from multimodal_fusion.ros.conversions import header_stamp_ns
 from multimodal_fusion.ros.conversions import image_to_rgb
 from multimodal_fusion.ros.conversions import imu_to_array
 from multimodal_fusion.ros.conversions import joint_state_to_arrays
 from multimodal_fusion.ros.conversions import label_info_to_msg
 from multimodal_fusion.ros.conversions import MessageFormatError
-from multimodal_fusion.ros.conversions import stamp_to_ns
+from multimodal_fusion.ros.conversions import SAMPLE_FORMATS
 from multimodal_fusion.ros.conversions import string_to_text
 from multimodal_fusion.ros.conversions import wrench_to_array
 from multimodal_fusion.ros.node import qos
+from multimodal_fusion.ros.node.health import HealthInputs
+from multimodal_fusion.ros.node.health import HealthMonitor
 from multimodal_fusion.ros.node.outputs import detection_message
 from multimodal_fusion.ros.node.outputs import diagnostics_message
 from multimodal_fusion.ros.node.outputs import label_messages
@@ -78,13 +87,23 @@ from multimodal_fusion.ros.node.parameters import plain_value
 from multimodal_fusion.ros.node.parameters import BY_NAME
 from multimodal_fusion.ros.node.parameters import validate_all
 from multimodal_fusion.ros.node.stats import NodeStats
+from multimodal_fusion.ros.node.stats import StampGapCounter
+from multimodal_fusion.ros.shutdown import init_ros
+from multimodal_fusion.ros.shutdown import shutdown_ros
+from multimodal_fusion.ros.shutdown import spin_until_stopped
+from multimodal_fusion.ros.shutdown import StopSignal
 from multimodal_fusion.spec import WRISTS
 from multimodal_fusion.sync import FusionSynchronizer
 from multimodal_fusion.sync import LatestSlot
 from multimodal_fusion.sync import SyncConfig
+from multimodal_fusion.sync.audio_rate import AudioRateCheck
 
 # Parameters that may change while the node runs; all others are read-only.
 _LIVE = ('detection.score_threshold', 'detection.iou_threshold', 'detection.max_detections')
+
+
+def _describe(info: AudioInfo) -> str:
+    return f'{info.channels} channel(s) of {info.sample_format} at {info.sample_rate} Hz'
 
 
 class ConfigureError(Exception):
@@ -107,6 +126,10 @@ class FusionNode(LifecycleNode):
         self._worker: Optional[threading.Thread] = None
         self._diag_timer = None
         self._audio_info: Optional[AudioInfo] = None
+        self._audio_rate = AudioRateCheck()
+        self._camera_gaps = StampGapCounter()
+        self._warned_no_info = False
+        self.health: Optional[HealthMonitor] = None
         self._object_names: list[str] = []
         self._wrists: tuple[str, ...] = ()
 
@@ -127,6 +150,9 @@ class FusionNode(LifecycleNode):
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.slot = LatestSlot(on_drop=self.sync.count_superseded)
+        self._audio_rate.reset()
+        self._camera_gaps = StampGapCounter()
+        self._warned_no_info = False
         self._create_subscriptions()
         self._worker = threading.Thread(target=self._inference_loop, name='fusion_inference',
                                         daemon=True)
@@ -211,6 +237,8 @@ class FusionNode(LifecycleNode):
             text_max_age_s=v['sync.max_age.text'],
             time_jump_threshold_s=v['sync.time_jump_threshold'])
         self.sync = FusionSynchronizer(sync_config, on_time_jump=self._on_time_jump)
+        self.health = HealthMonitor(stall_timeout_s=v['diagnostics.stall_timeout'],
+                                    clock_tolerance_s=v['sync.time_jump_threshold'])
 
         out = qos.output_qos()
         self._outputs = {
@@ -251,11 +279,28 @@ class FusionNode(LifecycleNode):
             matched = [s for s in stamped if s[0] in required]
             stamped = [s for s in stamped if s[0] not in required]
             self._match_with_message_filters(matched, sensor)
-        for _, msg_type, topic, handler in stamped:
-            self._add_subscription(msg_type, topic, sensor, handler)
-        self._add_subscription(AudioInfo, v['topics.audio_info'], sensor, self._on_audio_info)
+        for modality, msg_type, topic, handler in stamped:
+            self._add_subscription(msg_type, topic, sensor, handler,
+                                   stream=self._stream_of(modality, topic))
+        # audio_capture latches its AudioInfo (reliable, transient local, depth 1) and may
+        # send it once, before this node starts: only a transient-local subscription gets
+        # that sample. It cannot match a volatile publisher, so a second, best-effort
+        # volatile subscription takes those; the same description twice is harmless.
+        latched = qos.latched_qos()
+        self._add_subscription(AudioInfo, v['topics.audio_info'], latched, self._on_audio_info)
+        self._add_subscription(AudioInfo, v['topics.audio_info'], sensor, self._on_audio_info,
+                               warn_incompatible=False)
         self._add_subscription(String, v['topics.speech_text'], qos.command_qos(),
                                self._on_text)
+
+    def _stream_of(self, modality: str, topic: str) -> str:
+        """The stream name (as in the synchroniser and diagnostics) of an input topic."""
+        v = self.values
+        if modality == 'touch':
+            return f'touch/{self._wrists[list(v["topics.wrenches"]).index(topic)]}'
+        if modality == 'proprio':
+            return 'proprio/imu' if topic == v['topics.imu'] else 'proprio/joints'
+        return modality
 
     def _match_with_message_filters(self, matched, profile) -> None:
         """message_filters' ApproximateTimeSynchronizer over the camera and the required
@@ -277,50 +322,99 @@ class FusionNode(LifecycleNode):
         self._mf_sync.registerCallback(on_matched)
         self._inputs.extend(f.sub for f in filters)
 
-    def _add_subscription(self, msg_type, topic: str, profile, callback: Callable) -> None:
+    def _add_subscription(self, msg_type, topic: str, profile, callback: Callable, *,
+                          stream: Optional[str] = None, warn_incompatible: bool = True) -> None:
         def incompatible(event, topic=topic):
             self.get_logger().warning(qos.incompatible_qos_message(
                 self.resolve_topic_name(topic), str(event.last_policy_kind), profile))
 
-        events = SubscriptionEventCallbacks(incompatible_qos=incompatible)
+        def lost(event, stream=stream):
+            # Samples DDS knows it never delivered (best effort, a full queue).
+            if event.total_count_change > 0:
+                self.stats.not_used('lost_in_transport', stream, event.total_count_change)
+
+        events = SubscriptionEventCallbacks(
+            incompatible_qos=incompatible if warn_incompatible else None,
+            message_lost=lost if stream is not None else None)
         self._inputs.append(self.create_subscription(
             msg_type, topic, callback, profile, event_callbacks=events))
 
     def _guard(self, stream: str, convert: Callable[[], None]) -> None:
-        """Run one message's conversion; reject a malformed one with a log line and a count."""
+        """Run one message's conversion; reject a malformed one with a log line and a count.
+
+        Nothing a message causes may escape into the executor (it would stop spinning): an
+        unexpected error is logged with its traceback, counted as ``internal_error``, and
+        the node goes on.
+        """
         self.stats.received(stream, time.monotonic())
         try:
             convert()
         except MessageFormatError as error:
             n = self.stats.rejected_message(stream, error.field)
-            self.sync.report_malformed(stream)
-            # The first of each kind is logged in full, then every 100th, so a broken
+            # The first of each kind is logged in full, then every 1000th, so a broken
             # driver cannot flood the log.
-            if n == 1 or n % 100 == 0:
+            if n == 1 or n % 1000 == 0:
                 self.get_logger().error(f'rejected a {stream} message ({n} so far): {error}')
+        except Exception as error:  # noqa: BLE001 - one message must not stop the node
+            n = self.stats.rejected_message(stream, f'internal_error/{type(error).__name__}')
+            if n == 1 or n % 1000 == 0:
+                self.get_logger().error(
+                    f'a {stream} message raised {error!r} ({n} so far); the message was '
+                    f'dropped and the node goes on\n{traceback.format_exc()}')
 
     def _deliver(self, sets) -> None:
         for synced in sets:
             self.slot.put(synced)
 
     def _on_camera(self, msg: Image) -> None:
-        self._guard('camera', lambda: self._deliver(self.sync.add_camera(
-            stamp_to_ns(msg.header), image_to_rgb(msg), anchor=msg.header)))
+        def convert():
+            stamp = header_stamp_ns(msg.header, 'Image')
+            image = image_to_rgb(msg)
+            now = time.monotonic()
+            self.stats.camera_accepted(now)
+            lost = self._camera_gaps.add(stamp)
+            if lost:
+                self.stats.not_used('lost_in_transport', 'camera', lost)
+            self._deliver(self.sync.add_camera(stamp, image, anchor=msg.header))
+        self._guard('camera', convert)
 
     def _on_audio_info(self, msg: AudioInfo) -> None:
         def convert():
             check_audio_info(msg)
+            old = self._audio_info
+            if old is not None and old != msg:
+                self.get_logger().warning(
+                    f'audio format changed from {_describe(old)} to {_describe(msg)}')
             self._audio_info = msg
         self._guard('audio_info', convert)
 
     def _on_audio(self, msg: AudioDataStamped) -> None:
         def convert():
+            stamp = header_stamp_ns(msg.header, 'AudioDataStamped')
             info = self._audio_info
+            self._audio_rate.add(stamp, len(msg.audio.data))
             if info is None:
-                raise MessageFormatError('AudioInfo', 'an AudioInfo on '
-                                         f'{self.values["topics.audio_info"]} before audio')
+                # Not the chunk's fault: the description has not come (yet). One warning,
+                # a count of its own, and the audio is absent meanwhile.
+                self.stats.not_used('waiting_for_audio_info', 'audio')
+                if not self._warned_no_info:
+                    self._warned_no_info = True
+                    self.get_logger().warning(
+                        f'audio arrives but no AudioInfo has on '
+                        f'{self.resolve_topic_name(self.values["topics.audio_info"])}: '
+                        'audio is absent until one does')
+                return
+            frame_bytes = SAMPLE_FORMATS[info.sample_format].dtype.itemsize * info.channels
+            described = frame_bytes * info.sample_rate
+            measured = self._audio_rate.mismatch(described)
+            if measured is not None:
+                raise MessageFormatError(
+                    'AudioInfo.sample_rate',
+                    f'a description matching the chunk stamps ({measured:.0f} bytes/s, '
+                    f'i.e. about {measured / frame_bytes:.0f} Hz for {_describe(info)})',
+                    f'{_describe(info)} = {described} bytes/s')
             samples = audio_to_mono(msg, info)
-            self._deliver(self.sync.add_audio(stamp_to_ns(msg.header), samples,
+            self._deliver(self.sync.add_audio(stamp, samples,
                                               sample_rate=int(info.sample_rate)))
         self._guard('audio', convert)
 
@@ -332,25 +426,38 @@ class FusionNode(LifecycleNode):
                                                                      string_to_text(msg))))
 
     def _on_wrench(self, wrist: str, msg: WrenchStamped) -> None:
-        self._guard(f'touch/{wrist}', lambda: self._deliver(self.sync.add_wrench(
-            wrist, stamp_to_ns(msg.header), wrench_to_array(msg, dtype=np.float32))))
+        def convert():
+            stamp = header_stamp_ns(msg.header, 'WrenchStamped')
+            self._deliver(self.sync.add_wrench(wrist, stamp,
+                                               wrench_to_array(msg, dtype=np.float32)))
+        self._guard(f'touch/{wrist}', convert)
 
     def _on_joint_state(self, msg: JointState) -> None:
         def convert():
+            stamp = header_stamp_ns(msg.header, 'JointState')
             arrays = joint_state_to_arrays(msg, self.engine.spec.joint_names,
                                            dtype=np.float32)
-            self._deliver(self.sync.add_joint_state(stamp_to_ns(msg.header), arrays.positions,
+            self._deliver(self.sync.add_joint_state(stamp, arrays.positions,
                                                     arrays.velocities))
         self._guard('proprio/joints', convert)
 
     def _on_imu(self, msg: Imu) -> None:
-        self._guard('proprio/imu', lambda: self._deliver(self.sync.add_imu(
-            stamp_to_ns(msg.header), imu_to_array(msg, dtype=np.float32))))
+        def convert():
+            stamp = header_stamp_ns(msg.header, 'Imu')
+            self._deliver(self.sync.add_imu(stamp, imu_to_array(msg, dtype=np.float32)))
+        self._guard('proprio/imu', convert)
 
     def _on_time_jump(self, jump) -> None:
-        self.get_logger().warning(
-            f'time jumped back {jump.jump_s:.2f} s on {jump.stream} (looping bag or restarted '
-            'simulator?): cleared all buffers')
+        if jump.whole_timeline:
+            self.get_logger().warning(
+                f'time jumped back {jump.jump_s:.2f} s on the camera (looping bag or '
+                'restarted simulator?): cleared all buffers')
+            return
+        n = self.sync.stream_jumps[jump.stream]
+        if n == 1 or n % 100 == 0:
+            self.get_logger().warning(
+                f'clock fault on {jump.stream}: its stamps jumped back {jump.jump_s:.2f} s '
+                f'({n} time(s) so far); only that stream restarted, the others go on')
 
     # -- inference ---------------------------------------------------------------------------
     def _inference_loop(self) -> None:
@@ -360,13 +467,21 @@ class FusionNode(LifecycleNode):
             if synced is None:
                 continue
             try:
-                result = self.engine.infer(synced.frames)
+                self._publish(synced, self.engine.infer(synced.frames))
+            except NonFiniteOutputError as error:
+                self._set_failed('non_finite_output', f'{error}; ages of the set\'s inputs '
+                                 f'(ns): {synced.ages_ns}; nothing was published for it')
             except Exception as error:  # noqa: BLE001 - one bad set must not stop the node
-                self.stats.failed()
-                self.get_logger().error(f'inference failed: {error!r}',
-                                        throttle_duration_sec=5.0)
-                continue
-            self._publish(synced, result)
+                if slot.closed:
+                    return  # shutting down: publishers may already be gone
+                self._set_failed(f'inference_error/{type(error).__name__}',
+                                 f'{error!r}\n{traceback.format_exc()}')
+
+    def _set_failed(self, kind: str, detail: str) -> None:
+        n = self.stats.failed(kind)
+        if n == 1 or n % 1000 == 0:
+            self.get_logger().error(f'a synchronised set failed ({kind}, {n} so far): '
+                                    f'{detail}')
 
     def _publish(self, synced, result) -> None:
         header = synced.anchor
@@ -387,18 +502,27 @@ class FusionNode(LifecycleNode):
         self.stats.published(
             end_to_end_ms=(now_ns - synced.stamp_ns) / 1e6,
             inference_ms=result.preprocess_ms + result.model_ms + result.decode_ms,
-            presence=result.presence)
+            presence=result.presence, now_s=time.monotonic())
 
     def _publish_diagnostics(self) -> None:
-        if self.sync is None:
+        sync, health = self.sync, self.health
+        if sync is None or health is None:
             return
-        inputs = ['camera', 'audio', 'text', *[f'touch/{w}' for w in self._wrists],
-                  'proprio/joints'] + (['proprio/imu'] if self.values['topics.imu'] else [])
-        msg = diagnostics_message(
-            self.get_clock().now().to_msg(), self.get_name(),
-            self.stats.snapshot(time.monotonic()), self.sync.drops.snapshot(),
-            self.sync.set_drops.snapshot(), self.sync.time_jumps, inputs)
-        self._outputs['diagnostics'].publish(msg)
+        try:
+            inputs = ['camera', 'audio', 'text', *[f'touch/{w}' for w in self._wrists],
+                      'proprio/joints'] + (['proprio/imu'] if self.values['topics.imu']
+                                           else [])
+            now = self.get_clock().now()
+            statuses = health.report(HealthInputs(
+                stats=self.stats.snapshot(time.monotonic()), sync_drops=sync.drops.snapshot(),
+                set_drops=sync.set_drops.snapshot(), time_jumps=sync.time_jumps,
+                stream_jumps=dict(sync.stream_jumps), newest_stamps_ns=sync.newest_stamps_ns(),
+                now_ns=now.nanoseconds, expected=inputs))
+            self._outputs['diagnostics'].publish(
+                diagnostics_message(now.to_msg(), self.get_name(), statuses))
+        except Exception as error:  # noqa: BLE001 - a timer callback must not stop the node
+            self.get_logger().error(f'diagnostics failed: {error!r}\n{traceback.format_exc()}',
+                                    throttle_duration_sec=10.0)
 
     # -- parameters and teardown -------------------------------------------------------------
     def _on_set_parameters(self, params) -> SetParametersResult:
@@ -449,16 +573,18 @@ class FusionNode(LifecycleNode):
 def main(args=None) -> int:
     """``ros2 run multimodal_fusion fusion_node``; exits 1 when autostart's configure
     fails, so launch shows the failure."""
-    rclpy.init(args=args)
+    init_ros(args)
+    stop = StopSignal()
     try:
         node = FusionNode()
     except (InvalidParameterValueException, InvalidParameterTypeException) as error:
         # A value outside its declared range or of the wrong type, from a params file or
         # the command line: one line, no traceback.
         rclpy.logging.get_logger('fusion_node').error(f'invalid parameter: {error}')
-        rclpy.try_shutdown()
+        shutdown_ros()
         return 1
     code = 0
+    executor = SingleThreadedExecutor()
     try:
         if node.values['autostart']:
             if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:
@@ -466,17 +592,19 @@ def main(args=None) -> int:
             elif node.trigger_activate() != TransitionCallbackReturn.SUCCESS:
                 code = 1
         if code == 0:
-            executor = SingleThreadedExecutor()
             executor.add_node(node)
-            executor.spin()
+            spin_until_stopped(executor, stop)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        # The worker stops before anything it publishes with is destroyed, and rclpy shuts
+        # down last.
         node._stop_inputs()
         node._release()
+        executor.shutdown(timeout_sec=1.0)
         node.destroy_node()
-        if rclpy.ok():
-            rclpy.try_shutdown()
+        shutdown_ros()
+        stop.restore()
     return code
 
 

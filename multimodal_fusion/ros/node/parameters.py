@@ -98,6 +98,9 @@ PARAMS: tuple[Param, ...] = (
     Param('publish.debug_image', False, 'Publish ~/debug_image with boxes and labels drawn.'),
     Param('diagnostics.period', 1.0, 'Seconds between /diagnostics messages.', low=0.1,
           high=60.0),
+    Param('diagnostics.stall_timeout', 1.0,
+          'Camera frames arriving without an output for this long (s) is reported as ERROR.',
+          low=0.1, high=600.0),
 )
 
 BY_NAME = {p.name: p for p in PARAMS}

@@ -38,6 +38,38 @@ class RateMeter:
             self._times.popleft()
 
 
+class StampGapCounter:
+    """Frames lost on the way, told by gaps in one stream's sequence of stamps.
+
+    A camera stamps its frames at a fixed period; a gap of several periods between two
+    frames that did arrive means the ones in between were lost (best-effort transport,
+    a full queue). The period is the 10th percentile of the recent stamp steps, so it holds
+    even when most frames are lost.
+    """
+
+    def __init__(self, history: int = 100) -> None:
+        self._steps: collections.deque[int] = collections.deque(maxlen=history)
+        self._last: Optional[int] = None
+        self.lost = 0
+
+    def add(self, stamp_ns: int) -> int:
+        """Record one stamp; return how many frames this gap says were lost."""
+        last, self._last = self._last, int(stamp_ns)
+        if last is None or stamp_ns <= last:
+            return 0
+        step = stamp_ns - last
+        self._steps.append(step)
+        if len(self._steps) < 5:
+            return 0
+        period = float(np.percentile(np.fromiter(self._steps, np.int64), 10))
+        missing = int(round(step / period)) - 1 if period > 0 else 0
+        # A gap of seconds is a stream that paused, not frames lost in transport.
+        if missing <= 0 or missing > 100:
+            return 0
+        self.lost += missing
+        return missing
+
+
 class LatencyStats:
     """Median and p99 of the last ``capacity`` samples, in milliseconds."""
 
@@ -65,16 +97,35 @@ class NodeStats:
         self._lock = threading.Lock()
         self.rates: dict[str, RateMeter] = {}
         self.rejected: collections.Counter[tuple[str, str]] = collections.Counter()
+        # Messages not used for a reason other than their content, by (reason, stream):
+        # lost in transport, audio before any AudioInfo.
+        self.unused: collections.Counter[tuple[str, str]] = collections.Counter()
+        self.errors: collections.Counter[str] = collections.Counter()
         self.end_to_end = LatencyStats()
         self.inference = LatencyStats()
+        self.output_rate = RateMeter()
+        self.accepted_camera = RateMeter()
         self.outputs = 0
-        self.inference_errors = 0
+        self.last_output_s: Optional[float] = None
+        self.first_camera_s: Optional[float] = None
         self.presence_counts = np.zeros(5, dtype=np.int64)
         self.last_presence: Optional[tuple[bool, ...]] = None
 
     def received(self, stream: str, now_s: float) -> None:
         with self._lock:
             self.rates.setdefault(stream, RateMeter()).tick(now_s)
+
+    def camera_accepted(self, now_s: float) -> None:
+        """A camera frame passed conversion: an output is owed for it (or a newer one)."""
+        with self._lock:
+            self.accepted_camera.tick(now_s)
+            if self.first_camera_s is None:
+                self.first_camera_s = now_s
+
+    def not_used(self, reason: str, stream: str, n: int = 1) -> None:
+        """Count messages not used for ``reason`` (e.g. ``lost_in_transport``)."""
+        with self._lock:
+            self.unused[(reason, stream)] += n
 
     def rejected_message(self, stream: str, field: str) -> int:
         """Count a malformed message; return how many this stream/field pair has had."""
@@ -83,17 +134,22 @@ class NodeStats:
             return self.rejected[(stream, field)]
 
     def published(self, *, end_to_end_ms: float, inference_ms: float,
-                  presence: tuple[bool, ...]) -> None:
+                  presence: tuple[bool, ...], now_s: float) -> None:
         with self._lock:
             self.outputs += 1
+            self.output_rate.tick(now_s)
+            self.last_output_s = now_s
             self.end_to_end.add(end_to_end_ms)
             self.inference.add(inference_ms)
             self.presence_counts += np.asarray(presence, dtype=np.int64)
             self.last_presence = presence
 
-    def failed(self) -> None:
+    def failed(self, kind: str) -> int:
+        """Count a set that produced no output because of ``kind`` (e.g.
+        ``non_finite_output``); return how many of that kind so far."""
         with self._lock:
-            self.inference_errors += 1
+            self.errors[kind] += 1
+            return self.errors[kind]
 
     def snapshot(self, now_s: float) -> dict:
         """A consistent copy for one diagnostics message."""
@@ -101,10 +157,17 @@ class NodeStats:
             return {
                 'rates': {k: m.rate(now_s) for k, m in sorted(self.rates.items())},
                 'rejected': dict(self.rejected),
+                'unused': dict(self.unused),
+                'errors': dict(self.errors),
                 'end_to_end': self.end_to_end.summary(),
                 'inference': self.inference.summary(),
                 'outputs': self.outputs,
-                'inference_errors': self.inference_errors,
+                'output_rate': self.output_rate.rate(now_s),
+                'camera_rate': self.accepted_camera.rate(now_s),
+                'since_last_output_s': (None if self.last_output_s is None
+                                        else now_s - self.last_output_s),
+                'since_first_camera_s': (None if self.first_camera_s is None
+                                         else now_s - self.first_camera_s),
                 'presence_counts': self.presence_counts.copy(),
                 'last_presence': self.last_presence,
             }

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 from builtin_interfaces.msg import Time
 import pytest
+from std_msgs.msg import Header
 
+from multimodal_fusion.ros.conversions import header_stamp_ns
 from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.conversions import MessageFormatError
 from multimodal_fusion.ros.conversions import ns_to_stamp
@@ -36,3 +38,17 @@ def test_nanosec_out_of_range_is_rejected():
 def test_seconds_beyond_int32_are_refused():
     with pytest.raises(ValueError, match='int32'):
         ns_to_stamp(2**31 * 1_000_000_000)
+
+
+@pytest.mark.parametrize('sec, nanosec', [(0, 0), (-5, 0), (-1, 999_999_999)])
+def test_an_unset_or_negative_stamp_is_refused(sec, nanosec):
+    header = Header()
+    header.stamp.sec, header.stamp.nanosec = sec, nanosec
+    with pytest.raises(MessageFormatError) as info:
+        header_stamp_ns(header, 'WrenchStamped')
+    assert info.value.field == 'WrenchStamped.header.stamp'
+    assert 'after the epoch' in info.value.expected
+
+
+def test_a_set_stamp_passes():
+    assert header_stamp_ns(make_header(1), 'Image') == 1

@@ -42,8 +42,9 @@ def test_each_state_owns_what_it_should(ros):
         assert '/fusion_node/detections' in _topics(node, 'pub')
         assert not node._inputs
         assert node.trigger_activate() == SUCCESS
-        # camera, audio, audio_info, text, two wrists, joint states, imu
-        assert len(node._inputs) == 8
+        # camera, audio, audio_info (latched and volatile), text, two wrists, joint states,
+        # imu
+        assert len(node._inputs) == 9
         assert {'/camera/image_raw', '/joint_states', '/wrist/left/wrench'} <= \
             _topics(node, 'sub')
         assert node._worker is not None and node._worker.is_alive()
@@ -57,7 +58,7 @@ def test_each_state_owns_what_it_should(ros):
         # And round again.
         assert node.trigger_configure() == SUCCESS
         assert node.trigger_activate() == SUCCESS
-        assert len(node._inputs) == 8
+        assert len(node._inputs) == 9
         assert node.trigger_deactivate() == SUCCESS
     finally:
         node._stop_inputs()
@@ -70,7 +71,7 @@ def test_imu_topic_empty_means_no_imu_subscription(ros):
     try:
         assert node.trigger_configure() == SUCCESS
         assert node.trigger_activate() == SUCCESS
-        assert len(node._inputs) == 7
+        assert len(node._inputs) == 8
     finally:
         node._stop_inputs()
         node._release()

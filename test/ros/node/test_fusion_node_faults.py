@@ -1,0 +1,208 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""The audit's single-message outages, reproduced in this process through the node's callbacks.
+
+Each test hands the active node messages directly (the same callbacks DDS would call) and
+checks that the outputs go on, what was counted and what was logged. The same cases over
+real DDS with the node in its own process are in ``test_bad_input_catalogue.py``.
+"""
+
+import time
+
+import numpy as np
+import pytest
+import rclpy
+from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.parameter import Parameter
+from std_msgs.msg import String
+
+from multimodal_fusion.ros.conversions import array_to_audio
+from multimodal_fusion.ros.conversions import array_to_image
+from multimodal_fusion.ros.conversions import array_to_imu
+from multimodal_fusion.ros.conversions import array_to_wrench
+from multimodal_fusion.ros.conversions import arrays_to_joint_state
+from multimodal_fusion.ros.conversions import make_audio_info
+from multimodal_fusion.ros.conversions import make_header
+from multimodal_fusion.ros.node.fusion_node import FusionNode
+from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.spec import JOINT_NAMES
+
+S = 1_000_000_000
+MS = 1_000_000
+IMAGE = np.full((240, 320, 3), 90, np.uint8)
+IMU = np.array([0, 0, 0, 1.0, 0, 0, 0, 0, 0, 9.81])
+
+
+@pytest.fixture
+def node():
+    rclpy.init()
+    node = FusionNode(parameter_overrides=[Parameter('model.warmup_iterations', value=0)])
+    assert node.trigger_configure() == TransitionCallbackReturn.SUCCESS
+    assert node.trigger_activate() == TransitionCallbackReturn.SUCCESS
+    try:
+        yield node
+    finally:
+        node._stop_inputs()
+        node._release()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+class Feeder:
+    """Valid sensor messages on one timeline, handed to the node's callbacks."""
+
+    def __init__(self, node, start_ns=1_700_000_000 * S):
+        self.node = node
+        self.t = start_ns
+        self.info = make_audio_info(sample_rate=16000)
+
+    def camera(self, stamp=None):
+        self.node._on_camera(array_to_image(IMAGE, 'rgb8',
+                                            header=make_header(stamp or self.t, 'cam')))
+
+    def step(self, seconds=1 / 30, wrench=True, joints=True, audio=True):
+        """Advance the timeline, sending what the sensors would in that time, then a frame."""
+        end = self.t + int(seconds * S)
+        while self.t < end:
+            self.t += 10 * MS
+            if wrench:
+                for wrist in ('left', 'right'):
+                    self.node._on_wrench(wrist, array_to_wrench(
+                        np.array([0.5, 0, 2.0, 0, 0, 0]), header=make_header(self.t, wrist)))
+            if joints:
+                self.node._on_joint_state(arrays_to_joint_state(
+                    np.zeros(len(JOINT_NAMES)), np.zeros(len(JOINT_NAMES)),
+                    header=make_header(self.t, 'base')))
+                self.node._on_imu(array_to_imu(IMU, header=make_header(self.t, 'imu')))
+            if audio and (self.t // (10 * MS)) % 2 == 0:
+                self.node._on_audio(array_to_audio(np.zeros(320), self.info,
+                                                   header=make_header(self.t - 20 * MS, 'mic')))
+        self.camera()
+
+    def run(self, frames, **kwargs):
+        for _ in range(frames):
+            self.step(**kwargs)
+            time.sleep(0.01)  # leave the worker its time slices
+
+
+def _outputs(node):
+    return node.stats.snapshot(time.monotonic())['outputs']
+
+
+def test_outputs_flow_from_the_callbacks(node):
+    feed = Feeder(node)
+    feed.node._on_audio_info(feed.info)
+    feed.run(10)
+    assert wait_for(lambda: _outputs(node) >= 3, timeout=30)
+    assert node.stats.last_presence[4]  # proprio present
+
+
+def test_an_exception_while_publishing_does_not_end_the_worker(node, monkeypatch):
+    # The audit: NaN scores made _publish raise outside the worker's try; the thread ended
+    # and the node published nothing again while reporting OK.
+    real = node._publish
+    calls = []
+
+    def failing_once(synced, result):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError('scores must be finite')
+        real(synced, result)
+
+    monkeypatch.setattr(node, '_publish', failing_once)
+    feed = Feeder(node)
+    feed.run(1)
+    assert wait_for(lambda: node.stats.snapshot(0.0)['errors'], timeout=30)
+    feed.run(5)
+    assert wait_for(lambda: _outputs(node) >= 1, timeout=30)
+    assert node._worker.is_alive()
+    assert node.stats.snapshot(0.0)['errors'] == {'inference_error/ValueError': 1}
+
+
+def test_a_set_with_non_finite_model_outputs_is_dropped_counted_and_the_next_published(node):
+    feed = Feeder(node)
+    feed.run(3, joints=False)
+    wait_for(lambda: _outputs(node) >= 1, timeout=30)
+    before = _outputs(node)
+    # Past the conversions (which now refuse it), straight into the synchroniser: the
+    # model's scores turn NaN on a joint value of 1e20.
+    huge = np.full(len(JOINT_NAMES), 1e20, np.float32)
+    node.sync.add_joint_state(feed.t, huge, np.zeros(len(JOINT_NAMES), np.float32))
+    node.sync.add_imu(feed.t, IMU)
+    feed.camera(feed.t + MS)
+    assert wait_for(lambda: node.stats.snapshot(0.0)['errors'].get('non_finite_output'),
+                    timeout=30)
+    assert _outputs(node) == before  # nothing published for that set
+    feed.t += 2 * S  # the bad joint state ages out
+    feed.run(5, joints=False)
+    assert wait_for(lambda: _outputs(node) > before, timeout=30)
+    assert node._worker.is_alive()
+
+
+@pytest.mark.parametrize('stream, send, field', [
+    ('touch/left', lambda n, f: n._on_wrench('left', array_to_wrench(
+        np.array([1e20, 0, 0, 0, 0, 0]), header=make_header(f.t, 'l'))),
+     'WrenchStamped.wrench.force.x'),
+    ('proprio/joints', lambda n, f: n._on_joint_state(arrays_to_joint_state(
+        np.full(len(JOINT_NAMES), 1e20), header=make_header(f.t, 'b'))),
+     'JointState.position'),
+    ('touch/right', lambda n, f: n._on_wrench('right', array_to_wrench(
+        np.zeros(6), header=make_header(0, 'r'))), 'WrenchStamped.header.stamp'),
+    ('text', lambda n, f: n._on_text(String(data='\u200b\u200b')), 'String.data'),
+    ('audio_info', lambda n, f: n._on_audio_info(_info(sample_rate=1)),
+     'AudioInfo.sample_rate'),
+])
+def test_absurd_values_are_refused_with_their_field(node, stream, send, field):
+    feed = Feeder(node)
+    send(node, feed)
+    assert node.stats.snapshot(0.0)['rejected'] == {(stream, field): 1}
+
+
+def _info(**fields):
+    from audio_common_msgs.msg import AudioInfo
+    values = dict(channels=1, sample_rate=16000, sample_format='S16LE', bitrate=0,
+                  coding_format='wave')
+    values.update(fields)
+    return AudioInfo(**values)
+
+
+def test_one_backwards_wrench_stamp_does_not_black_out_the_outputs(node):
+    feed = Feeder(node)
+    node._on_audio_info(feed.info)
+    feed.run(5)
+    assert wait_for(lambda: _outputs(node) >= 1, timeout=30)
+    # A wrist driver restarts on its boot clock: 12 s since boot.
+    node._on_wrench('left', array_to_wrench(np.zeros(6), header=make_header(12 * S, 'l')))
+    before = _outputs(node)
+    feed.run(15, wrench=False)
+    assert wait_for(lambda: _outputs(node) >= before + 5, timeout=30)
+    assert node.sync.stream_jumps == {'touch/left': 1} and node.sync.time_jumps == 0
+    assert node.stats.last_presence[4]  # proprio still present
+    assert not node.stats.last_presence[3]  # touch absent while the wrist is off
+
+
+def test_audio_before_any_audio_info_waits_without_counting_malformed(node):
+    feed = Feeder(node)
+    feed.run(3)
+    snap = node.stats.snapshot(0.0)
+    assert snap['rejected'] == {}
+    assert snap['unused'][('waiting_for_audio_info', 'audio')] > 0
+
+
+def test_an_audio_info_that_no_longer_fits_the_data_is_caught(node):
+    # The driver's description changes mid-stream (48 kHz) while the chunks stay 16 kHz.
+    feed = Feeder(node)
+    node._on_audio_info(feed.info)
+    feed.run(10)
+    node._on_audio_info(_info(sample_rate=48000))
+    feed.run(5)
+    rejected = node.stats.snapshot(0.0)['rejected']
+    assert rejected.get(('audio', 'AudioInfo.sample_rate'), 0) >= 5
+
+
+def test_the_worker_is_joined_before_publishers_go(node):
+    feed = Feeder(node)
+    feed.run(3)
+    worker = node._worker
+    node._stop_inputs()
+    assert not worker.is_alive()
