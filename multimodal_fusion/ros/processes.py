@@ -69,3 +69,18 @@ def wait_for(predicate, timeout: float, poll: float = 0.1) -> bool:
             return True
         time.sleep(poll)
     return bool(predicate())
+
+
+def signal_and_wait(proc: subprocess.Popen, signum: int, timeout: float = 20.0) -> int:
+    """Send ``signum`` to the process alone (not its group) and wait for its exit code.
+
+    Raises:
+        subprocess.TimeoutExpired: it did not end within ``timeout`` (it is then killed).
+    """
+    proc.send_signal(signum)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=timeout)
+        raise

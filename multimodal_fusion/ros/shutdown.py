@@ -24,12 +24,17 @@ from rclpy.signals import SignalHandlerOptions
 
 class StopSignal:
     """SIGINT and SIGTERM set an event instead of raising; ``restore`` puts the previous
-    handlers back. Create it in the main thread (Python runs handlers there only)."""
+    handlers back. Create it in the main thread (Python runs handlers there only).
+
+    Args:
+        event: the event to set (e.g. one a publishing loop already waits on); a new one
+            by default.
+    """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    def __init__(self) -> None:
-        self.event = threading.Event()
+    def __init__(self, event: Optional[threading.Event] = None) -> None:
+        self.event = event if event is not None else threading.Event()
         self.signum: Optional[int] = None
         self._previous = {s: signal.signal(s, self._handle) for s in self.SIGNALS}
 

@@ -28,8 +28,8 @@ import threading
 import time
 from typing import Optional, Sequence
 
-import numpy as np
 import rclpy
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy
 from rclpy.qos import QoSProfile
@@ -52,6 +52,9 @@ from multimodal_fusion.ros.conversions import arrays_to_joint_state
 from multimodal_fusion.ros.conversions import make_audio_info
 from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.conversions import ns_to_stamp
+from multimodal_fusion.ros.shutdown import init_ros
+from multimodal_fusion.ros.shutdown import shutdown_ros
+from multimodal_fusion.ros.shutdown import StopSignal
 from multimodal_fusion.sim import ACTIONS
 from multimodal_fusion.sim import OBJECT_CLASSES
 from multimodal_fusion.sim import ScenarioSimulator
@@ -213,6 +216,11 @@ def total_duration_s(seed: int, episodes: int, first_episode: int = 0,
     return total
 
 
+def _spin_until(executor: SingleThreadedExecutor, stop: threading.Event) -> None:
+    while not stop.is_set() and rclpy.ok():
+        executor.spin_once(timeout_sec=0.1)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seed', type=int, default=7, help='simulator seed')
@@ -232,26 +240,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     unknown = sorted(set(streams) - set(STREAMS))
     if unknown or args.episodes < 1:
         parser.error(f'unknown streams {unknown}' if unknown else '--episodes must be >= 1')
-    rclpy.init(args=ros_args)
+    init_ros(ros_args)
     node = SimPublisher(seed=args.seed, episodes=args.episodes,
                         first_episode=args.first_episode, streams=streams,
                         start_ns=args.start_ns, clock=args.clock)
-    spinner = threading.Thread(target=rclpy.spin, args=(node,), daemon=True)
+    # A signal sets node.stop, which play() waits on; the spin thread ends before the node
+    # is destroyed and rclpy shut down (it used to abort with 'terminate called without an
+    # active exception').
+    stop = StopSignal(node.stop)
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    spinner = threading.Thread(target=_spin_until, args=(executor, node.stop), daemon=True)
     spinner.start()
     try:
         deadline = time.monotonic() + args.wait_for_subscribers
         publisher = node.pub_camera if 'camera' in streams else node.pub_wrench[WRISTS[0]]
-        while time.monotonic() < deadline and publisher.get_subscription_count() == 0:
+        while (time.monotonic() < deadline and publisher.get_subscription_count() == 0
+               and not node.stop.is_set()):
             time.sleep(0.05)
         node.play()
         # Let reliable queues drain before the process goes.
-        time.sleep(0.5)
+        node.stop.wait(0.5)
     except KeyboardInterrupt:
         pass
     finally:
         node.stop.set()
+        spinner.join(timeout=5.0)
+        executor.shutdown(timeout_sec=1.0)
         node.destroy_node()
-        rclpy.try_shutdown()
+        shutdown_ros()
+        stop.restore()
     return 0
 
 
