@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import threading
 from dataclasses import dataclass
 from dataclasses import field
@@ -62,6 +63,8 @@ class Recording:
     diagnostics: list = field(default_factory=list)
     debug_images: dict = field(default_factory=dict)
     label_info: Optional[LabelInfo] = None
+    # Published scores that were NaN or Inf (the node must never send one).
+    non_finite_scores: int = 0
 
 
 class Recorder(Node):
@@ -96,8 +99,13 @@ class Recorder(Node):
         return out
 
     def _label(self, msg: Classification, kind: str) -> None:
-        labels, _ = classification_from_msg(msg)
+        bad = sum(not math.isfinite(r.score) for r in msg.results)
+        try:
+            labels, _ = classification_from_msg(msg)
+        except ValueError:
+            labels = [r.class_id for r in msg.results]
         with self._lock:
+            self.rec.non_finite_scores += bad
             setattr(self._output(msg.header), kind, labels[0] if labels else None)
 
     def _detections(self, msg: Detection2DArray) -> None:
@@ -118,6 +126,8 @@ class Recorder(Node):
     def _diagnostics(self, msg: DiagnosticArray) -> None:
         values = {}
         for status in msg.status:
+            values[f'{status.name}/level'] = int.from_bytes(status.level, 'little')
+            values[f'{status.name}/message'] = status.message
             for kv in status.values:
                 values[f'{status.name}/{kv.key}'] = kv.value
         with self._lock:
@@ -133,7 +143,8 @@ class Recorder(Node):
             return Recording(outputs=dict(self.rec.outputs), truth=dict(self.rec.truth),
                              diagnostics=list(self.rec.diagnostics),
                              debug_images=dict(self.rec.debug_images),
-                             label_info=self.rec.label_info)
+                             label_info=self.rec.label_info,
+                             non_finite_scores=self.rec.non_finite_scores)
 
     def latest_diagnostics(self) -> dict:
         with self._lock:

@@ -32,7 +32,7 @@ class AudioRateCheck:
         max_gap_s: a larger step between two stamps restarts the estimate.
     """
 
-    def __init__(self, *, window: int = 25, min_chunks: int = 10, tolerance: float = 0.25,
+    def __init__(self, *, window: int = 100, min_chunks: int = 25, tolerance: float = 0.25,
                  max_gap_s: float = 0.5) -> None:
         if not 2 <= min_chunks <= window:
             raise ValueError(f'need 2 <= min_chunks <= window, got {min_chunks}, {window}')
@@ -48,7 +48,7 @@ class AudioRateCheck:
         """Record one chunk."""
         if self._chunks:
             step = stamp_ns - self._chunks[-1][0]
-            if step <= 0 or step > self._max_gap_ns:
+            if step < 0 or step > self._max_gap_ns:
                 self._chunks.clear()
         self._chunks.append((int(stamp_ns), int(num_bytes)))
 

@@ -23,6 +23,7 @@ SIGTERM end the process with code 0 (``ros/shutdown.py``).
 
 from __future__ import annotations
 
+import collections
 from dataclasses import replace
 import pathlib
 import sys
@@ -41,6 +42,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
 from rclpy.lifecycle import LifecycleState
 from rclpy.lifecycle import TransitionCallbackReturn
+from rclpy.subscription import MessageInfo
 from rcl_interfaces.msg import SetParametersResult
 
 from audio_common_msgs.msg import AudioDataStamped
@@ -129,6 +131,7 @@ class FusionNode(LifecycleNode):
         self._audio_rate = AudioRateCheck()
         self._camera_gaps = StampGapCounter()
         self._warned_no_info = False
+        self._audio_info_samples: collections.deque = collections.deque(maxlen=16)
         self.health: Optional[HealthMonitor] = None
         self._object_names: list[str] = []
         self._wrists: tuple[str, ...] = ()
@@ -378,7 +381,14 @@ class FusionNode(LifecycleNode):
             self._deliver(self.sync.add_camera(stamp, image, anchor=msg.header))
         self._guard('camera', convert)
 
-    def _on_audio_info(self, msg: AudioInfo) -> None:
+    def _on_audio_info(self, msg: AudioInfo, info: MessageInfo) -> None:
+        # A transient-local publisher reaches both AudioInfo subscriptions: the second copy
+        # of one sample (same writer timestamp and sequence number) is not a new message.
+        sample = (info['source_timestamp'], info['publication_sequence_number'])
+        if sample in self._audio_info_samples:
+            return
+        self._audio_info_samples.append(sample)
+
         def convert():
             check_audio_info(msg)
             old = self._audio_info
@@ -392,8 +402,8 @@ class FusionNode(LifecycleNode):
         def convert():
             stamp = header_stamp_ns(msg.header, 'AudioDataStamped')
             info = self._audio_info
-            self._audio_rate.add(stamp, len(msg.audio.data))
             if info is None:
+                self._audio_rate.add(stamp, len(msg.audio.data))
                 # Not the chunk's fault: the description has not come (yet). One warning,
                 # a count of its own, and the audio is absent meanwhile.
                 self.stats.not_used('waiting_for_audio_info', 'audio')
@@ -404,6 +414,8 @@ class FusionNode(LifecycleNode):
                         f'{self.resolve_topic_name(self.values["topics.audio_info"])}: '
                         'audio is absent until one does')
                 return
+            samples = audio_to_mono(msg, info)  # refuses a malformed chunk first
+            self._audio_rate.add(stamp, len(msg.audio.data))
             frame_bytes = SAMPLE_FORMATS[info.sample_format].dtype.itemsize * info.channels
             described = frame_bytes * info.sample_rate
             measured = self._audio_rate.mismatch(described)
@@ -413,7 +425,6 @@ class FusionNode(LifecycleNode):
                     f'a description matching the chunk stamps ({measured:.0f} bytes/s, '
                     f'i.e. about {measured / frame_bytes:.0f} Hz for {_describe(info)})',
                     f'{_describe(info)} = {described} bytes/s')
-            samples = audio_to_mono(msg, info)
             self._deliver(self.sync.add_audio(stamp, samples,
                                               sample_rate=int(info.sample_rate)))
         self._guard('audio', convert)

@@ -16,7 +16,14 @@ import numpy as np
 
 
 class RateMeter:
-    """Messages per second over a sliding window of arrival times (seconds)."""
+    """Messages per second over a sliding window of arrival times (seconds).
+
+    A stream that stopped reads 0 after ``SILENT_AFTER`` of its usual gaps (at least
+    ``MIN_SILENCE_S``), not only once its last messages left the window.
+    """
+
+    SILENT_AFTER = 5.0
+    MIN_SILENCE_S = 0.5
 
     def __init__(self, window_s: float = 2.0) -> None:
         self._window = window_s
@@ -27,8 +34,12 @@ class RateMeter:
         self._trim(now_s)
 
     def rate(self, now_s: float) -> float:
+        """Messages per second; 0 once nothing came for ``silent_after`` the usual gap."""
         self._trim(now_s)
         if len(self._times) < 2:
+            return 0.0
+        gap = (self._times[-1] - self._times[0]) / (len(self._times) - 1)
+        if now_s - self._times[-1] > max(self.SILENT_AFTER * gap, self.MIN_SILENCE_S):
             return 0.0
         span = self._times[-1] - self._times[0]
         return (len(self._times) - 1) / span if span > 0 else 0.0

@@ -1,0 +1,179 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Test helpers for the node over real DDS: a synthetic sensor driver and the node's log.
+
+Not used by the node itself. :class:`SensorDriver` publishes valid, cheap sensor streams at
+robot-like rates from a thread (so a test can inject bad messages beside them and pause a
+stream), :class:`NodeLog` reads what the node process logged.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import threading
+import time
+from typing import Optional
+
+import numpy as np
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy
+from rclpy.qos import QoSProfile
+from rclpy.qos import ReliabilityPolicy
+
+from audio_common_msgs.msg import AudioDataStamped
+from audio_common_msgs.msg import AudioInfo
+from geometry_msgs.msg import WrenchStamped
+from sensor_msgs.msg import Image
+from sensor_msgs.msg import Imu
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+
+from multimodal_fusion.ros.conversions import array_to_audio
+from multimodal_fusion.ros.conversions import array_to_image
+from multimodal_fusion.ros.conversions import array_to_imu
+from multimodal_fusion.ros.conversions import array_to_wrench
+from multimodal_fusion.ros.conversions import arrays_to_joint_state
+from multimodal_fusion.ros.conversions import make_audio_info
+from multimodal_fusion.ros.conversions import make_header
+from multimodal_fusion.spec import JOINT_NAMES
+
+RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+# The node's default input topics (relative: they follow the namespace).
+TOPICS = {
+    'camera': ('camera/image_raw', Image),
+    'audio': ('audio/audio', AudioDataStamped),
+    'audio_info': ('audio/audio_info', AudioInfo),
+    'text': ('speech/text', String),
+    'touch/left': ('wrist/left/wrench', WrenchStamped),
+    'touch/right': ('wrist/right/wrench', WrenchStamped),
+    'proprio/joints': ('joint_states', JointState),
+    'proprio/imu': ('imu/data', Imu),
+}
+
+
+class SensorDriver:
+    """Valid sensor messages on every input topic of the node, stamped with the wall clock.
+
+    Rates are modest (camera 15 Hz at 320x240, wrenches, joints and IMU 50 Hz, audio in
+    20 ms chunks) so the driver, the node and the test share two cores. ``pause(stream)``
+    stops one stream (a dead driver); ``publish(stream, msg)`` sends one message of the
+    test's on the stream's topic, through the same reliable publisher.
+
+    Args:
+        node: an rclpy node of the test process (spun elsewhere or not at all).
+        latch_audio_info: publish the AudioInfo once, transient local, as audio_capture
+            does (otherwise it is not sent at all).
+    """
+
+    CAMERA_HZ = 15.0
+    ROBOT_HZ = 50.0
+    AUDIO_CHUNK_S = 0.02
+
+    def __init__(self, node: Node, *, latch_audio_info: bool = True) -> None:
+        self.node = node
+        self.pubs = {stream: node.create_publisher(
+            msg_type, topic, LATCHED if stream == 'audio_info' else RELIABLE)
+            for stream, (topic, msg_type) in TOPICS.items()}
+        self.info = make_audio_info(sample_rate=16000)
+        self.paused: set[str] = set()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._image = np.zeros((240, 320, 3), np.uint8)
+        self._image[60:180, 100:220] = (200, 40, 40)
+        self.camera_stamps: list[int] = []
+        if latch_audio_info:
+            self.pubs['audio_info'].publish(self.info)
+        self._thread = threading.Thread(target=self._run, name='sensor_driver', daemon=True)
+
+    def start(self) -> 'SensorDriver':
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5.0)
+
+    def pause(self, stream: str) -> None:
+        with self._lock:
+            self.paused.add(stream)
+
+    def resume(self, stream: str) -> None:
+        with self._lock:
+            self.paused.discard(stream)
+
+    def publish(self, stream: str, msg) -> None:
+        with self._lock:
+            self.pubs[stream].publish(msg)
+
+    def subscribed(self) -> bool:
+        """Whether the node subscribes to every topic the driver publishes."""
+        return all(p.get_subscription_count() > 0 for p in self.pubs.values())
+
+    def now_ns(self) -> int:
+        return time.time_ns()
+
+    def _send(self, stream: str, msg) -> None:
+        with self._lock:
+            if stream not in self.paused:
+                self.pubs[stream].publish(msg)
+
+    def _run(self) -> None:
+        period = 1.0 / self.ROBOT_HZ
+        next_camera = next_robot = next_audio = time.monotonic()
+        joints = len(JOINT_NAMES)
+        imu = np.array([0, 0, 0, 1.0, 0, 0, 0, 0, 0, 9.81])
+        silence = np.zeros(int(self.AUDIO_CHUNK_S * 16000))
+        while not self._stop.is_set():
+            now = time.monotonic()
+            stamp = time.time_ns()
+            if now >= next_robot:
+                next_robot += period
+                for wrist in ('left', 'right'):
+                    self._send(f'touch/{wrist}', array_to_wrench(
+                        np.array([0.2, 0.0, 1.5, 0.0, 0.0, 0.0]),
+                        header=make_header(stamp, f'{wrist}_wrist')))
+                self._send('proprio/joints', arrays_to_joint_state(
+                    np.full(joints, 0.1), np.zeros(joints), header=make_header(stamp, 'base')))
+                self._send('proprio/imu', array_to_imu(imu, header=make_header(stamp, 'imu')))
+            if now >= next_audio:
+                next_audio += self.AUDIO_CHUNK_S
+                self._send('audio', array_to_audio(
+                    silence, self.info,
+                    header=make_header(stamp - int(self.AUDIO_CHUNK_S * 1e9), 'mic')))
+            if now >= next_camera:
+                next_camera += 1.0 / self.CAMERA_HZ
+                if 'camera' not in self.paused:
+                    self.camera_stamps.append(stamp)
+                self._send('camera', array_to_image(self._image, 'rgb8',
+                                                    header=make_header(stamp, 'head_camera')))
+            wake = min(next_robot, next_audio, next_camera)
+            self._stop.wait(max(0.0, wake - time.monotonic()))
+
+
+class NodeLog:
+    """The node process's log file (stdout and stderr), read on demand."""
+
+    def __init__(self, path: pathlib.Path) -> None:
+        self.path = path
+
+    def text(self) -> str:
+        return self.path.read_text(errors='replace')
+
+    def lines(self, *fragments: str, since: int = 0) -> list[str]:
+        """Lines from character offset ``since`` on that contain every fragment."""
+        return [line for line in self.text()[since:].splitlines()
+                if all(f in line for f in fragments)]
+
+    def size(self) -> int:
+        return len(self.text())
+
+    def tracebacks(self) -> int:
+        return len(re.findall(r'^Traceback', self.text(), flags=re.M))
+
+
+def diagnostics_value(values: dict, key: str, default: Optional[str] = '0') -> Optional[str]:
+    """One flattened /diagnostics value (``'fusion_node: drops/...'`` keys)."""
+    return values.get(key, default)
