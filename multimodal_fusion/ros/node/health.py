@@ -192,8 +192,8 @@ class HealthMonitor:
         for reason, by_source in sorted(x.set_drops.items()):
             values += [(f'sets/{reason}/{source}', n)
                        for source, n in sorted(by_source.items())]
-        status.values = values
         total = sum(n for _, n in values)
+        status.values = values + [('total', total)]
         status.message = f'{total} drops'
         malformed = sum(x.stats['rejected'].values()) + sum(
             x.sync_drops.get('malformed', {}).values())
