@@ -7,11 +7,20 @@
 
 The node configures and activates itself (parameter ``autostart``); set it false in the
 params file to leave the transitions to a lifecycle manager.
+
+``dds_profile`` sets ``FASTDDS_DEFAULT_PROFILES_FILE`` for the processes of this launch
+(default: the shipped ``config/fastdds_large_frames.xml``, a shared-memory segment sized for
+camera frames; ``dds_profile:=''`` leaves the environment as it is). Frames of 640x480 and
+larger arrive only if the process that publishes them loads it: start the camera driver with
+the same variable (docs/benchmarks/transport.md).
 """
 
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument
+from launch.actions import SetEnvironmentVariable
+from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
+from launch.substitutions import NotEqualsSubstitution
 from launch.substitutions import PathJoinSubstitution
 from launch_ros.actions import LifecycleNode
 from launch_ros.substitutions import FindPackageShare
@@ -43,10 +52,21 @@ def generate_launch_description():
                               description='Use /clock (simulator or rosbag play --clock).'),
         DeclareLaunchArgument('log_level', default_value='info',
                               description='Logging level of the node.'),
+        DeclareLaunchArgument(
+            'dds_profile',
+            default_value=PathJoinSubstitution(
+                [FindPackageShare('multimodal_fusion'), 'config', 'fastdds_large_frames.xml']),
+            description='Fast DDS XML profile for the processes of this launch (default: '
+                        'shared memory sized for camera frames); empty keeps the environment.'),
     ]
     args += [DeclareLaunchArgument(name, default_value=topic,
                                    description=f'Topic remapped onto {topic}.')
              for name, topic in _REMAPPABLE]
+
+    # Before the node: the variable must be in the environment the node process starts with.
+    dds_profile = SetEnvironmentVariable(
+        'FASTDDS_DEFAULT_PROFILES_FILE', LaunchConfiguration('dds_profile'),
+        condition=IfCondition(NotEqualsSubstitution(LaunchConfiguration('dds_profile'), '')))
 
     node = LifecycleNode(
         package='multimodal_fusion',
@@ -60,6 +80,6 @@ def generate_launch_description():
                                             value_type=bool)},
         ],
         remappings=[(topic, LaunchConfiguration(name)) for name, topic in _REMAPPABLE],
-        arguments=['--ros-args', '--log-level', LaunchConfiguration('log_level')],
+        ros_arguments=['--log-level', LaunchConfiguration('log_level')],
     )
-    return LaunchDescription(args + [node])
+    return LaunchDescription(args + [dds_profile, node])
