@@ -448,8 +448,9 @@ def to_markdown(runs: Sequence[SetupRun]) -> str:
     for r in rows:
         subscription = 'sensor_data (best effort)' if r.case.subscription == 'sensor_data' \
             else r.case.subscription
+        counts = f'{r.received} / {r.sent}' if r.sent else 'not matched'
         lines.append(f'| {r.case.width}×{r.case.height} | {r.case.publisher} | '
-                     f'{subscription} | {r.setup} | {r.received} / {r.sent} | '
+                     f'{subscription} | {r.setup} | {counts} | '
                      f'{_ms(r.percentile(50))} | {_ms(r.percentile(99))} |')
     errors = [(run.setup.name, line) for run in runs for line in run.fastdds_errors]
     lines.append('')
