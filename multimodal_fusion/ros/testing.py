@@ -177,3 +177,58 @@ class NodeLog:
 def diagnostics_value(values: dict, key: str, default: Optional[str] = '0') -> Optional[str]:
     """One flattened /diagnostics value (``'fusion_node: drops/...'`` keys)."""
     return values.get(key, default)
+
+
+def publish_frames(width: int, height: int, count: int, rate_hz: float = 30.0,
+                   topic: str = 'camera/image_raw', wait_s: float = 30.0) -> int:
+    """Publish ``count`` rgb8 frames of one size, reliable, once a subscriber matched.
+
+    Run in a process of its own (``python -m multimodal_fusion.ros.testing frames ...``) so
+    the Fast DDS profile in its environment applies: for large frames it is the publishing
+    process that needs the shared-memory segment. Returns how many frames were sent.
+    """
+    from multimodal_fusion.ros.shutdown import init_ros
+    from multimodal_fusion.ros.shutdown import shutdown_ros
+    from multimodal_fusion.ros.shutdown import StopSignal
+
+    init_ros()
+    stop = StopSignal()
+    node = Node('frame_publisher')
+    pub = node.create_publisher(Image, topic, QoSProfile(depth=10,
+                                                         reliability=ReliabilityPolicy.RELIABLE))
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[height // 4:height // 2, width // 4:width // 2] = (200, 40, 40)
+    sent = 0
+    try:
+        deadline = time.monotonic() + wait_s
+        while pub.get_subscription_count() == 0 and time.monotonic() < deadline:
+            if stop.wait(0.05):
+                return 0
+        time.sleep(0.5)  # discovery of the reverse direction
+        for _ in range(count):
+            if stop.is_set():
+                break
+            pub.publish(array_to_image(pixels, 'rgb8',
+                                       header=make_header(time.time_ns(), 'head_camera')))
+            sent += 1
+            stop.wait(1.0 / rate_hz)
+        stop.wait(0.5)  # reliable repairs still in flight
+    finally:
+        node.destroy_node()
+        shutdown_ros()
+        stop.restore()
+    print(f'sent {sent}', flush=True)
+    return sent
+
+
+if __name__ == '__main__':
+    import argparse
+
+    parser = argparse.ArgumentParser(description='test publishers')
+    parser.add_argument('what', choices=['frames'])
+    parser.add_argument('--width', type=int, default=1280)
+    parser.add_argument('--height', type=int, default=720)
+    parser.add_argument('--count', type=int, default=60)
+    parser.add_argument('--rate', type=float, default=30.0)
+    args = parser.parse_args()
+    publish_frames(args.width, args.height, args.count, args.rate)

@@ -33,6 +33,9 @@ OK, WARN, ERROR = 0, 1, 2
 # Streams that are quiet most of the time by nature: their silence is no fault.
 SILENT_BY_NATURE = frozenset({'text'})
 CAMERA = 'camera'
+LOST_HINT = ('for frames of 640x480 and more, start the publishing driver with '
+             'FASTDDS_DEFAULT_PROFILES_FILE=<share>/multimodal_fusion/config/'
+             'fastdds_large_frames.xml, or set qos.sensors: reliable')
 
 
 @dataclass
@@ -200,10 +203,9 @@ class HealthMonitor:
         new = self._delta('malformed', malformed)
         if new:
             status.raise_to(WARN, f'{new} malformed message(s) since the last report')
-        lost = sum(n for (reason, _), n in x.stats['unused'].items()
-                   if reason == 'lost_in_transport')
-        new = self._delta('lost', lost)
-        if new:
-            status.raise_to(WARN, f'{new} message(s) lost in transport since the last report '
-                                  '(see the README on QoS and large frames)')
+        for (reason, stream), n in sorted(x.stats['unused'].items()):
+            new = self._delta(f'lost/{stream}', n) if reason == 'lost_in_transport' else 0
+            if new:
+                status.raise_to(WARN, f'{new} {stream} message(s) lost in transport since the '
+                                      f'last report; {LOST_HINT}')
         return status

@@ -73,7 +73,8 @@ class StampGapCounter:
         if len(self._steps) < 5:
             return 0
         period = float(np.percentile(np.fromiter(self._steps, np.int64), 10))
-        missing = int(round(step / period)) - 1 if period > 0 else 0
+        # A step of 1.8 periods or more misses a frame; less is jitter.
+        missing = int(step / period + 0.2) - 1 if period > 0 else 0
         # A gap of seconds is a stream that paused, not frames lost in transport.
         if missing <= 0 or missing > 100:
             return 0

@@ -11,6 +11,7 @@ from rclpy.parameter import Parameter
 
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.ros.node.fusion_node import FusionNode
+from multimodal_fusion.ros.processes import wait_for
 
 SUCCESS = TransitionCallbackReturn.SUCCESS
 FAILURE = TransitionCallbackReturn.FAILURE
@@ -39,14 +40,15 @@ def test_each_state_owns_what_it_should(ros):
         assert node.engine is None and not node._inputs
         assert node.trigger_configure() == SUCCESS
         assert node.engine is not None and node.sync is not None
-        assert '/fusion_node/detections' in _topics(node, 'pub')
+        # The graph cache is updated asynchronously: a loaded machine shows it late.
+        assert wait_for(lambda: '/fusion_node/detections' in _topics(node, 'pub'), 10)
         assert not node._inputs
         assert node.trigger_activate() == SUCCESS
         # camera, audio, audio_info (latched and volatile), text, two wrists, joint states,
         # imu
         assert len(node._inputs) == 9
-        assert {'/camera/image_raw', '/joint_states', '/wrist/left/wrench'} <= \
-            _topics(node, 'sub')
+        assert wait_for(lambda: {'/camera/image_raw', '/joint_states', '/wrist/left/wrench'}
+                        <= _topics(node, 'sub'), 10)
         assert node._worker is not None and node._worker.is_alive()
         worker = node._worker
         assert node.trigger_deactivate() == SUCCESS
@@ -54,7 +56,7 @@ def test_each_state_owns_what_it_should(ros):
         assert node.engine is not None  # inactive keeps the model warm
         assert node.trigger_cleanup() == SUCCESS
         assert node.engine is None and node.sync is None
-        assert '/fusion_node/detections' not in _topics(node, 'pub')
+        assert wait_for(lambda: '/fusion_node/detections' not in _topics(node, 'pub'), 10)
         # And round again.
         assert node.trigger_configure() == SUCCESS
         assert node.trigger_activate() == SUCCESS
