@@ -289,10 +289,11 @@ class FusionNode(LifecycleNode):
         # send it once, before this node starts: only a transient-local subscription gets
         # that sample. It cannot match a volatile publisher, so a second, best-effort
         # volatile subscription takes those; the same description twice is harmless.
-        latched = qos.latched_qos()
-        self._add_subscription(AudioInfo, v['topics.audio_info'], latched, self._on_audio_info)
-        self._add_subscription(AudioInfo, v['topics.audio_info'], sensor, self._on_audio_info,
-                               warn_incompatible=False)
+        # Only the second one's incompatibilities are real: a volatile or best-effort
+        # publisher cannot match the first by design.
+        self._add_subscription(AudioInfo, v['topics.audio_info'], qos.latched_qos(),
+                               self._on_audio_info, warn_incompatible=False)
+        self._add_subscription(AudioInfo, v['topics.audio_info'], sensor, self._on_audio_info)
         self._add_subscription(String, v['topics.speech_text'], qos.command_qos(),
                                self._on_text)
 
@@ -338,7 +339,8 @@ class FusionNode(LifecycleNode):
 
         events = SubscriptionEventCallbacks(
             incompatible_qos=incompatible if warn_incompatible else None,
-            message_lost=lost if stream is not None else None)
+            message_lost=lost if stream is not None else None,
+            use_default_callbacks=False)
         self._inputs.append(self.create_subscription(
             msg_type, topic, callback, profile, event_callbacks=events))
 
