@@ -34,6 +34,7 @@ from vision_msgs.msg import LabelInfo
 from multimodal_fusion.ros.conversions import classification_from_msg
 from multimodal_fusion.ros.conversions import detections_from_msg
 from multimodal_fusion.ros.conversions import image_to_rgb
+from multimodal_fusion.ros.conversions import label_info_from_msg
 from multimodal_fusion.ros.conversions import stamp_to_ns
 from multimodal_fusion.ros.sim_publisher import GROUND_TRUTH_TOPIC
 from multimodal_fusion.ros.sim_publisher import TRUTH_QOS
@@ -111,6 +112,12 @@ class Recorder(Node):
     def _detections(self, msg: Detection2DArray) -> None:
         det = detections_from_msg(msg)
         with self._lock:
+            # class_id is a numeric id; ~/label_info names it (vision_msgs convention).
+            if self.rec.label_info is not None:
+                names = label_info_from_msg(self.rec.label_info)[0]
+                det = det._replace(class_ids=[
+                    names[int(c)] if c.isdigit() and int(c) < len(names) else c
+                    for c in det.class_ids])
             self._output(msg.header).detections = det
 
     def _label_info(self, msg: LabelInfo) -> None:

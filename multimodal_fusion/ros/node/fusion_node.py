@@ -505,8 +505,7 @@ class FusionNode(LifecycleNode):
         pub['action'].publish(action)
         pub['situation_scores'].publish(situation_scores)
         pub['action_scores'].publish(action_scores)
-        pub['detections'].publish(detection_message(result.prediction, header,
-                                                    self._object_names))
+        pub['detections'].publish(detection_message(result.prediction, header))
         if 'debug_image' in pub:
             overlay = draw_prediction(synced.frames.camera, result.prediction,
                                       self._object_names)

@@ -32,12 +32,17 @@ def label_messages(prediction: Prediction, header: Header):
     return situation, action, situation_scores, action_scores
 
 
-def detection_message(prediction: Prediction, header: Header, object_names: Sequence[str]):
-    """``vision_msgs/Detection2DArray``: class ids as label strings, the referred object's
-    detection carrying the id ``referred``."""
+def detection_message(prediction: Prediction, header: Header):
+    """``vision_msgs/Detection2DArray``, as vision_msgs consumers expect it.
+
+    ``ObjectHypothesis.class_id`` is the numeric class id as a string (``'3'``), the id that
+    ``~/label_info``'s class map names; ``Detection2D.id`` is ``'referred'`` for the object
+    the current command refers to and the detection's index (``'0'``, ``'1'``, ...) for the
+    others.
+    """
     det = prediction.detections
-    names = [object_names[int(c)] for c in det.class_ids]
-    return detections_to_msg(det.boxes, names, det.scores, header=header,
+    ids = [str(int(c)) for c in det.class_ids]
+    return detections_to_msg(det.boxes, ids, det.scores, header=header,
                              referred_index=det.referred_index)
 
 
