@@ -29,7 +29,7 @@ from launch_ros.parameter_descriptions import ParameterValue
 # (launch argument, topic the node subscribes to, default remapping target)
 _REMAPPABLE = (
     ('camera_topic', 'camera/image_raw'),
-    ('audio_topic', 'audio/audio'),
+    ('audio_topic', 'audio/audio_stamped'),
     ('audio_info_topic', 'audio/audio_info'),
     ('speech_text_topic', 'speech/text'),
     ('left_wrench_topic', 'wrist/left/wrench'),

@@ -104,7 +104,7 @@ class SimPublisher(Node):
                              durability=DurabilityPolicy.TRANSIENT_LOCAL)
         self.audio_info = make_audio_info(sample_rate=spec.audio.sample_rate)
         self.pub_camera = self.create_publisher(Image, 'camera/image_raw', sensor)
-        self.pub_audio = self.create_publisher(AudioDataStamped, 'audio/audio', sensor)
+        self.pub_audio = self.create_publisher(AudioDataStamped, 'audio/audio_stamped', sensor)
         self.pub_info = self.create_publisher(AudioInfo, 'audio/audio_info', latched)
         self.pub_text = self.create_publisher(String, 'speech/text', sensor)
         self.pub_wrench = {w: self.create_publisher(WrenchStamped, f'wrist/{w}/wrench', sensor)

@@ -44,7 +44,7 @@ LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
 # The node's default input topics (relative: they follow the namespace).
 TOPICS = {
     'camera': ('camera/image_raw', Image),
-    'audio': ('audio/audio', AudioDataStamped),
+    'audio': ('audio/audio_stamped', AudioDataStamped),
     'audio_info': ('audio/audio_info', AudioInfo),
     'text': ('speech/text', String),
     'touch/left': ('wrist/left/wrench', WrenchStamped),
