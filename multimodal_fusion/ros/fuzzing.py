@@ -67,7 +67,7 @@ EXPECTATIONS: tuple[str, ...] = (REJECT, SUSPECT, VALID, WIRE)
 # Stream (as the node names it in /diagnostics) -> (message type, default topic).
 STREAM_TOPICS: dict[str, tuple[type, str]] = {
     'camera': (Image, 'camera/image_raw'),
-    'audio': (AudioDataStamped, 'audio/audio'),
+    'audio': (AudioDataStamped, 'audio/audio_stamped'),
     'audio_info': (AudioInfo, 'audio/audio_info'),
     'text': (String, 'speech/text'),
     'touch/left': (WrenchStamped, 'wrist/left/wrench'),
