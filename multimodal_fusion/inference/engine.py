@@ -98,6 +98,8 @@ class FusionEngine:
         text_encoder_dir: folder of the traced sentence encoder; ``None`` for the default
             built by setup. Only loaded when the model reads text.
         expected_spec: refuse a model made for another modality spec.
+        half: run the model in float16 (CUDA only); inputs are cast, outputs come back as
+            float32.
 
     Raises:
         ModelFileError: the model file, its hash or its metadata is not acceptable.
@@ -106,10 +108,15 @@ class FusionEngine:
 
     def __init__(self, model_path: pathlib.Path | str, *, device: torch.device | str = 'cpu',
                  text_encoder_dir: Optional[pathlib.Path | str] = None,
-                 expected_spec: Optional[ModalitySpec] = None) -> None:
+                 expected_spec: Optional[ModalitySpec] = None, half: bool = False) -> None:
         self.device = torch.device(device)
+        if half and self.device.type != 'cuda':
+            raise ValueError(f'half precision needs a CUDA device, got {self.device}')
         self.module, self.metadata = load_model(model_path, device=self.device,
                                                 expected_spec=expected_spec)
+        self.half = half
+        if half:
+            self.module = self.module.half()
         self.model_path = pathlib.Path(model_path)
         self.spec = ModalitySpec.from_dict(self.metadata['spec'])
         self.labels = self.metadata['labels']
@@ -152,10 +159,13 @@ class FusionEngine:
             if name not in self.modalities:
                 mask[:, column] = False
         tensors = [x.to(self.device, non_blocking=True) for x in inputs.tensors()[:-1]]
+        if self.half:
+            tensors = [x.half() if x.is_floating_point() else x for x in tensors]
         t1 = time.perf_counter()
         with torch.inference_mode():
             outputs = self.module(*tensors, mask.to(self.device))
-            outputs = {k: v.cpu() for k, v in outputs.items()}
+            outputs = {k: v.float().cpu() if v.is_floating_point() else v.cpu()
+                       for k, v in outputs.items()}
         bad = [k for k, v in outputs.items()
                if v.is_floating_point() and not bool(torch.isfinite(v).all())]
         if bad:

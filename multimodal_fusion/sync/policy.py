@@ -192,6 +192,16 @@ class ApproximateTimePolicy:
         emitted, self._emitted = self._emitted, []
         return emitted
 
+    def retune(self, *, slop_ns: Optional[int], queue_size: int) -> None:
+        """Change the slop and every input's queue limit for the messages to come (a live
+        parameter change); held messages stay, over-full queues shrink on the next add."""
+        if slop_ns is not None and slop_ns < 0:
+            raise ValueError(f'slop_ns must be non-negative or None, got {slop_ns}')
+        if queue_size < 1:
+            raise ValueError(f'queue_size must be positive, got {queue_size}')
+        self._slop_ns = None if slop_ns is None else int(slop_ns)
+        self._queue_size = [int(queue_size)] * self._n
+
     def clear(self, reason: Optional[DropReason] = DropReason.TIME_JUMP) -> int:
         """Drop every held message and forget all history (stamp order included).
 

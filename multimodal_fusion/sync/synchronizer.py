@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import threading
 from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -332,6 +333,30 @@ class FusionSynchronizer:
             return self._malformed(IMU)
         ring = self._imu
         return self._ingest(IMU, stamp_ns, lambda stamp: ring.append(stamp, row))
+
+    def update(self, **changes) -> None:
+        """Change matching and staleness settings live: any of ``slop_s``, ``queue_size``,
+        ``audio_max_age_s``, ``touch_max_age_s``, ``proprio_max_age_s``, ``text_max_age_s``.
+
+        Raises:
+            ValueError: another field, or a value ``SyncConfig`` refuses.
+        """
+        allowed = {'slop_s', 'queue_size', 'audio_max_age_s', 'touch_max_age_s',
+                   'proprio_max_age_s', 'text_max_age_s'}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f'cannot change {sorted(unknown)} live; only {sorted(allowed)}')
+        config = replace(self.config, **changes)
+        with self._lock:
+            self.config = config
+            self._policy.retune(slop_ns=_ns(config.slop_s), queue_size=config.queue_size)
+            self._max_age_ns.update({
+                AUDIO: _ns(config.audio_max_age_s),
+                TEXT: _ns(config.spec.text.max_age_s if config.text_max_age_s is None
+                          else config.text_max_age_s),
+                'touch': _ns(config.touch_max_age_s),
+                'proprio': _ns(config.proprio_max_age_s),
+            })
 
     def report_malformed(self, stream: str, n: int = 1) -> None:
         """Count messages the node could not convert (``stream`` as in the module doc)."""

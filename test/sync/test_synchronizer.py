@@ -530,3 +530,20 @@ def test_concurrent_callbacks_keep_the_books_straight():
     stamps = [s.stamp_ns for s in results]
     assert stamps == sorted(set(stamps))
     assert len(stamps) > 0
+
+
+def test_live_update_of_slop_and_ages():
+    config = SyncConfig(required=frozenset({'camera', 'proprio'}), imu=False, slop_s=0.05)
+    sync = FusionSynchronizer(config)
+    # Joints 80 ms after each frame: beyond a 50 ms slop, nothing is matched...
+    sync.add_camera(EPOCH, IMAGE)
+    assert sync.add_joint_state(EPOCH + 80_000_000, np.zeros(JOINTS)) == []
+    sync.update(slop_s=0.1, proprio_max_age_s=1.0)
+    assert sync.config.slop_s == 0.1
+    # ...within 100 ms it is (the set then needs joints at or before the frame: present).
+    sync.add_joint_state(EPOCH + S, np.zeros(JOINTS))
+    sets = sync.add_camera(EPOCH + S + 60_000_000, IMAGE) + sync.add_joint_state(
+        EPOCH + S + 120_000_000, np.zeros(JOINTS))
+    assert sets and sets[0].presence[MODALITIES.index('proprio')]
+    with pytest.raises(ValueError):
+        sync.update(imu=True)

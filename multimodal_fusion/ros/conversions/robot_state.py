@@ -168,15 +168,18 @@ class JointStateArrays(NamedTuple):
     """The joints a model reads, picked out of a ``JointState``.
 
     Attributes:
-        positions: ``(j,)`` in the requested joint order.
+        positions: ``(j,)`` in the requested joint order (zeros where not ``present``).
         velocities: ``(j,)`` in the same order; zeros when ``has_velocity`` is False.
         has_velocity: whether the message carried velocities (an empty ``velocity``
             array is allowed by sensor_msgs and means "not measured").
+        present: ``(j,)`` bool, the requested joints the message carries (all of them
+            unless ``partial``).
     """
 
     positions: np.ndarray
     velocities: np.ndarray
     has_velocity: bool
+    present: np.ndarray
 
 
 def _check_joint_names(joint_names: Sequence[str]) -> None:
@@ -191,20 +194,24 @@ def joint_state_to_arrays(
     joint_names: Sequence[str] = JOINT_NAMES,
     *,
     dtype: np.dtype = np.float64,
+    partial: bool = False,
 ) -> JointStateArrays:
     """Positions and velocities of ``joint_names``, whatever order the message uses.
 
     Joints in the message but not in ``joint_names`` are ignored (and not checked for
-    finiteness); ``effort`` is only checked for its length.
+    finiteness: drivers send NaN for joints without encoders); ``effort`` is only checked
+    for its length.
 
     Args:
         msg: the joint state.
         joint_names: the joints wanted, in output order.
         dtype: of the returned arrays.
+        partial: accept a message that carries only some of ``joint_names`` (one of several
+            controllers' topics); ``present`` says which.
 
     Raises:
-        MessageFormatError: ``name`` empty, with an empty or repeated entry, or without a
-            wanted joint; ``position`` not one value per name; ``velocity`` or ``effort``
+        MessageFormatError: ``name`` empty, with an empty or repeated entry, or (unless
+            ``partial``) without a wanted joint; ``position`` not one value per name; ``velocity`` or ``effort``
             neither empty nor one value per name; a wanted joint's position or velocity not
             finite.
         ValueError: ``joint_names`` empty or with duplicates.
@@ -229,21 +236,23 @@ def joint_state_to_arrays(
         if name in index:
             raise MessageFormatError('JointState.name', 'unique joint names', repr(name))
         index[name] = i
-    missing = [name for name in joint_names if name not in index]
-    if missing:
+    present = np.fromiter((name in index for name in joint_names), bool, len(joint_names))
+    if not partial and not present.all():
+        missing = [name for name, here in zip(joint_names, present) if not here]
         raise MessageFormatError(
             'JointState.name', f'all of the {len(joint_names)} required joints',
             f'missing {missing}')
-    order = np.fromiter((index[name] for name in joint_names), np.intp, len(joint_names))
-    positions = _cast(np.asarray(msg.position, dtype=np.float64)[order], dtype)
+    wanted = [name for name, here in zip(joint_names, present) if here]
+    order = np.fromiter((index[name] for name in wanted), np.intp, len(wanted))
+    positions = np.zeros(len(joint_names), dtype=dtype)
+    positions[present] = _cast(np.asarray(msg.position, dtype=np.float64)[order], dtype)
     _require_physical_joints(positions, 'JointState.position', joint_names)
     has_velocity = len(msg.velocity) == count
+    velocities = np.zeros(len(joint_names), dtype=dtype)
     if has_velocity:
-        velocities = _cast(np.asarray(msg.velocity, dtype=np.float64)[order], dtype)
+        velocities[present] = _cast(np.asarray(msg.velocity, dtype=np.float64)[order], dtype)
         _require_physical_joints(velocities, 'JointState.velocity', joint_names)
-    else:
-        velocities = np.zeros(len(joint_names), dtype=dtype)
-    return JointStateArrays(positions, velocities, has_velocity)
+    return JointStateArrays(positions, velocities, has_velocity, present)
 
 
 def arrays_to_joint_state(

@@ -68,6 +68,12 @@ class HealthInputs:
         newest_stamps_ns: newest accepted stamp per stream.
         now_ns: the node clock (simulated time under use_sim_time).
         expected: the input streams the node subscribes to, in report order.
+        expected_rates: Hz expected per stream (``diagnostics.expected_rates``).
+        rate_tolerance: relative deviation from an expected rate still OK.
+        max_stamp_age_s: a stream whose newest stamp is further than this from the node's
+            clock (either way) is off.
+        notes: reasons the node knows for an absent modality (no AudioInfo, unmapped
+            joints), by modality.
     """
 
     stats: dict
@@ -78,6 +84,10 @@ class HealthInputs:
     newest_stamps_ns: dict
     now_ns: int
     expected: Sequence[str]
+    expected_rates: dict = field(default_factory=dict)
+    rate_tolerance: float = 0.25
+    max_stamp_age_s: Optional[float] = None
+    notes: dict = field(default_factory=dict)
 
 
 def _fmt(value: Optional[float], digits: int = 1) -> str:
@@ -123,6 +133,9 @@ class HealthMonitor:
                               (f'behind_camera_s/{stream}', _fmt(lag, 3)),
                               (f'clock_jumps/{stream}', jumps)]
             jumped = self._delta(f'jumps/{stream}', jumps)
+            want = x.expected_rates.get(stream)
+            if want is not None:
+                status.values.append((f'expected_hz/{stream}', f'{want:g}'))
             if rate == 0.0:
                 if stream == CAMERA:
                     status.raise_to(ERROR, 'no camera frames: nothing can be published')
@@ -132,6 +145,15 @@ class HealthMonitor:
                 side = 'behind' if lag > 0 else 'ahead of'
                 status.raise_to(WARN, f'clock fault: {stream} stamps are {abs(lag):.1f} s '
                                       f'{side} the camera\'s (another clock?)')
+            elif (x.max_stamp_age_s is not None and age is not None
+                    and abs(age) > x.max_stamp_age_s and stream not in SILENT_BY_NATURE):
+                when = 'old' if age > 0 else 'in the future'
+                status.raise_to(WARN, f'{stream} stamps are {abs(age):.2f} s {when} against '
+                                      "the node's clock (latency or clock skew)")
+            if (want is not None and rate > 0.0
+                    and abs(rate - want) > x.rate_tolerance * want):
+                status.raise_to(WARN, f'{stream} at {rate:.1f} Hz, expected {want:g} Hz '
+                                      f'+-{100 * x.rate_tolerance:.0f} %')
             if jumped:
                 status.raise_to(WARN, f'clock fault: {stream} stamps jumped back '
                                       f'({jumped} time(s)); that stream restarted')
@@ -166,6 +188,8 @@ class HealthMonitor:
         for i, name in enumerate(MODALITIES):
             status.values.append((f'present/{name}', '' if last is None else bool(last[i])))
             status.values.append((f'present_sets/{name}', int(counts[i])))
+            if last is not None and not last[i]:
+                status.values.append((f'absent_reason/{name}', self._absent_reason(name, x)))
 
         waited = since if since is not None else s['since_first_camera_s']
         if camera_rate > 0 and waited is not None and waited > self.stall_timeout_s:
@@ -181,6 +205,22 @@ class HealthMonitor:
             if new:
                 status.raise_to(WARN, f'{new} set(s) failed: {kind}')
         return status
+
+    @staticmethod
+    def _absent_reason(modality: str, x: HealthInputs) -> str:
+        """Why a modality was absent from the last set, as far as the counters tell."""
+        if modality in x.notes:
+            return x.notes[modality]
+        if modality == 'text':
+            return 'no current command'
+        streams = [s for s in x.expected if s == modality or s.startswith(modality + '/')]
+        never = [s for s in streams if s not in x.newest_stamps_ns]
+        if never:
+            return f'never received: {", ".join(never)}'
+        silent = [s for s in streams if x.stats['rates'].get(s, 0.0) == 0.0]
+        if silent:
+            return f'stopped: {", ".join(silent)}'
+        return 'stale: older than its sync.max_age at the frame (latency or another clock)'
 
     def _drops(self, x: HealthInputs) -> Status:
         status = Status('drops')

@@ -15,9 +15,20 @@ from typing import Any, Optional
 from multimodal_fusion.spec import MODALITIES
 
 
+# When a parameter's value takes effect.
+START = 'start'  # read once when the process starts (read-only)
+CONFIGURE = 'configure'  # read at configure: settable only while unconfigured
+LIVE = 'live'  # applied at once, in any state
+APPLIES = (START, CONFIGURE, LIVE)
+
+
 @dataclass(frozen=True)
 class Param:
-    """One parameter: its default fixes its type (bool, int, float, str or list of str)."""
+    """One parameter: its default fixes its type (bool, int, float, str or list of str).
+
+    ``applies`` says when a new value takes effect (``START``, ``CONFIGURE`` or ``LIVE``);
+    the node refuses a change it would not honour, with the transition that applies it.
+    """
 
     name: str
     default: Any
@@ -25,83 +36,111 @@ class Param:
     low: Optional[float] = None
     high: Optional[float] = None
     choices: tuple[str, ...] = ()
-    read_only: bool = False
+    applies: str = START
     # Each list entry must be one of these (string-array parameters).
     item_choices: tuple[str, ...] = ()
+
+    @property
+    def read_only(self) -> bool:
+        return self.applies == START
 
 
 _QOS_CHOICES = ('sensor_data', 'reliable', 'best_effort')
 
 PARAMS: tuple[Param, ...] = (
     Param('autostart', True,
-          'Configure and activate on start-up (a lifecycle manager may do it instead).',
-          read_only=True),
+          'Configure and activate on start-up (a lifecycle manager may do it instead).'),
     Param('model.path', '',
-          'TorchScript fusion model (with its .sha256 beside it); empty: the shipped default.',
-          read_only=True),
+          'TorchScript fusion model (with its .sha256 beside it); empty: the shipped default. '
+          'Read at configure: cleanup, set it, configure to swap models.', applies=CONFIGURE),
     Param('model.device', 'auto',
           "'auto' (CUDA when available, else CPU with a warning), 'cpu', 'cuda' or 'cuda:N'.",
-          read_only=True),
+          applies=CONFIGURE),
+    Param('model.fp16', False,
+          'Run the model in half precision (CUDA only; configure fails on a CPU).',
+          applies=CONFIGURE),
     Param('model.torch_threads', 1,
           'torch intra-op threads; keep low so inference does not starve the executor.',
-          low=1, high=64, read_only=True),
+          low=1, high=64),
     Param('model.warmup_iterations', 3,
           'Inference calls at configure time; the first TorchScript calls are slow.',
-          low=0, high=100, read_only=True),
+          low=0, high=100, applies=CONFIGURE),
     Param('text_encoder.path', '',
           'Traced sentence encoder for speech text; empty: the one built by setup.',
-          read_only=True),
-    Param('topics.camera', 'camera/image_raw', 'sensor_msgs/Image input.', read_only=True),
+          applies=CONFIGURE),
+    Param('topics.camera', 'camera/image_raw',
+          'Camera input: sensor_msgs/Image (raw), or its <topic>/compressed '
+          'sensor_msgs/CompressedImage (topics.camera_transport compressed).'),
+    Param('topics.camera_transport', 'raw',
+          "'raw' (sensor_msgs/Image) or 'compressed' (sensor_msgs/CompressedImage, jpeg/png, "
+          'on <topics.camera>/compressed as image_transport names it).',
+          choices=('raw', 'compressed')),
     Param('topics.audio', 'audio/audio_stamped',
-          'audio_common_msgs/AudioDataStamped input (audio_capture in namespace audio).',
-          read_only=True),
-    Param('topics.audio_info', 'audio/audio_info', 'audio_common_msgs/AudioInfo input.',
-          read_only=True),
-    Param('topics.speech_text', 'speech/text', 'std_msgs/String speech recogniser output.',
-          read_only=True),
+          'audio_common_msgs/AudioDataStamped input (audio_capture in namespace audio).'),
+    Param('topics.audio_info', 'audio/audio_info', 'audio_common_msgs/AudioInfo input.'),
+    Param('topics.speech_text', 'speech/text', 'std_msgs/String speech recogniser output.'),
     Param('topics.wrenches', ['wrist/left/wrench', 'wrist/right/wrench'],
-          'geometry_msgs/WrenchStamped inputs, one per wrist, in model order (left, right).',
-          read_only=True),
-    Param('topics.joint_states', 'joint_states', 'sensor_msgs/JointState input.',
-          read_only=True),
-    Param('topics.imu', 'imu/data', "sensor_msgs/Imu input; '' to run without an IMU.",
-          read_only=True),
+          'geometry_msgs/WrenchStamped inputs, one per wrist, in model order (left, right).'),
+    Param('topics.joint_states', ['joint_states'],
+          'sensor_msgs/JointState inputs; several (e.g. one per limb controller) are merged '
+          'by joint name.'),
+    Param('topics.imu', 'imu/data', "sensor_msgs/Imu input; '' to run without an IMU."),
+    Param('joints.map', [],
+          "The robot's name for model joints whose names differ, as 'model_joint=robot_joint' "
+          "entries; unlisted model joints keep their own names (ros2 param describe lists "
+          'them in the startup log).', applies=CONFIGURE),
+    Param('joints.zero_missing', False,
+          'A model joint no JointState provides: false marks proprioception absent, true '
+          'fills it with zeros.', applies=CONFIGURE),
     Param('qos.sensors', 'sensor_data',
           'QoS of sensor subscriptions: sensor_data (best effort, volatile), reliable or '
-          'best_effort.', choices=_QOS_CHOICES, read_only=True),
-    Param('qos.depth', 10, 'History depth of sensor subscriptions.', low=1, high=1000,
-          read_only=True),
+          'best_effort.', choices=_QOS_CHOICES),
+    Param('qos.depth', 10, 'History depth of sensor subscriptions.', low=1, high=1000),
     Param('sync.implementation', 'builtin',
           "'builtin' (the package's ApproximateTime policy) or 'message_filters' (its "
           'ApproximateTimeSynchronizer, when importable).',
-          choices=('builtin', 'message_filters'), read_only=True),
-    Param('sync.queue_size', 10, 'Messages kept per synchronised input.', low=1, high=1000),
+          choices=('builtin', 'message_filters')),
+    Param('sync.queue_size', 10, 'Messages kept per synchronised input.', low=1, high=1000,
+          applies=LIVE),
     Param('sync.slop', 0.05, 'Largest stamp spread (s) of a synchronised set.', low=0.0,
-          high=5.0),
+          high=5.0, applies=LIVE),
     Param('sync.required', ['camera'],
           'Modalities a set waits for; the others are marked absent when stale.',
-          item_choices=MODALITIES),
+          item_choices=MODALITIES, applies=CONFIGURE),
     Param('sync.max_age.audio', 0.25, 'Audio older than this (s) at the set stamp: absent.',
-          low=0.0, high=60.0),
+          low=0.0, high=60.0, applies=LIVE),
     Param('sync.max_age.touch', 0.1, 'Wrenches older than this (s): touch absent.', low=0.0,
-          high=60.0),
+          high=60.0, applies=LIVE),
     Param('sync.max_age.proprio', 0.1, 'Joint states older than this (s): absent.', low=0.0,
-          high=60.0),
+          high=60.0, applies=LIVE),
     Param('sync.max_age.text', 4.0, 'A command is current for this long (s) after it arrived.',
-          low=0.0, high=600.0),
+          low=0.0, high=600.0, applies=LIVE),
     Param('sync.time_jump_threshold', 1.0,
-          'A stamp this much (s) older than the newest seen clears all buffers.', low=0.0,
-          high=3600.0),
+          'A camera stamp this much (s) older than the newest restarts every buffer; on '
+          'another stream, that stream alone.', low=0.0, high=3600.0, applies=CONFIGURE),
     Param('detection.score_threshold', 0.3, 'Detections below this score are not published.',
-          low=0.0, high=1.0),
-    Param('detection.iou_threshold', 0.5, 'Non-maximum suppression IoU.', low=0.0, high=1.0),
-    Param('detection.max_detections', 20, 'Most detections per image.', low=1, high=1000),
-    Param('publish.debug_image', False, 'Publish ~/debug_image with boxes and labels drawn.'),
+          low=0.0, high=1.0, applies=LIVE),
+    Param('detection.iou_threshold', 0.5, 'Non-maximum suppression IoU.', low=0.0, high=1.0,
+          applies=LIVE),
+    Param('detection.max_detections', 20, 'Most detections per image.', low=1, high=1000,
+          applies=LIVE),
+    Param('publish.debug_image', False, 'Publish ~/debug_image with boxes and labels drawn.',
+          applies=LIVE),
     Param('diagnostics.period', 1.0, 'Seconds between /diagnostics messages.', low=0.1,
-          high=60.0),
+          high=60.0, applies=LIVE),
     Param('diagnostics.stall_timeout', 1.0,
           'Camera frames arriving without an output for this long (s) is reported as ERROR.',
-          low=0.1, high=600.0),
+          low=0.1, high=600.0, applies=LIVE),
+    Param('diagnostics.expected_rates', [],
+          "Expected input rates as 'stream=Hz' (streams: camera, audio, touch/left, "
+          "touch/right, proprio/joints, proprio/imu); outside the tolerance: WARN.",
+          applies=LIVE),
+    Param('diagnostics.rate_tolerance', 0.25,
+          'Relative deviation from an expected rate accepted as OK.', low=0.0, high=10.0,
+          applies=LIVE),
+    Param('diagnostics.max_stamp_age', 1.0,
+          "A stream whose newest stamp is older than this (s) against the node's clock, or "
+          'that far in its future: WARN.', low=0.0, high=3600.0, applies=LIVE),
 )
 
 BY_NAME = {p.name: p for p in PARAMS}
@@ -135,8 +174,16 @@ def validate(name: str, value: Any) -> Optional[str]:
         bad = [v for v in value if v not in param.item_choices]
         if bad:
             return f'{name} entries must be in {list(param.item_choices)}, got {bad}'
-    if name == 'topics.wrenches' and not value:
-        return 'topics.wrenches must name at least one WrenchStamped topic'
+    if name in ('topics.wrenches', 'topics.joint_states') and not value:
+        return f'{name} must name at least one topic'
+    if name == 'joints.map':
+        bad = [e for e in value if e.count('=') != 1 or not all(e.split('='))]
+        if bad:
+            return f"joints.map entries must be 'model_joint=robot_joint', got {bad}"
+    if name == 'diagnostics.expected_rates':
+        bad = [e for e in value if not _rate_entry_ok(e)]
+        if bad:
+            return f"diagnostics.expected_rates entries must be 'stream=Hz', got {bad}"
     if name == 'model.device' and not _valid_device(value):
         return f"model.device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {value!r}"
     return None
@@ -152,6 +199,19 @@ def validate_all(values: dict) -> list[str]:
     return problems
 
 
+def _rate_entry_ok(entry: str) -> bool:
+    stream, _, rate = entry.partition('=')
+    try:
+        return bool(stream) and float(rate) > 0
+    except ValueError:
+        return False
+
+
+def parse_pairs(entries) -> dict[str, str]:
+    """``['a=b', ...]`` (``joints.map``, ``diagnostics.expected_rates``) as a dict."""
+    return dict(entry.split('=', 1) for entry in entries)
+
+
 def _valid_device(value: str) -> bool:
     if value in ('auto', 'cpu', 'cuda'):
         return True
@@ -164,11 +224,14 @@ def declare_parameters(node) -> dict:
     from rcl_interfaces.msg import FloatingPointRange
     from rcl_interfaces.msg import IntegerRange
     from rcl_interfaces.msg import ParameterDescriptor
+    from rclpy.exceptions import ParameterUninitializedException
     from rclpy.parameter import Parameter
 
     values = {}
     for param in PARAMS:
-        descriptor = ParameterDescriptor(description=param.description,
+        when = {START: 'read at start', CONFIGURE: 'applies at configure',
+                LIVE: 'applies at once'}[param.applies]
+        descriptor = ParameterDescriptor(description=f'{param.description} ({when})',
                                          read_only=param.read_only)
         if param.choices:
             descriptor.additional_constraints = f'one of {list(param.choices)}'
@@ -178,9 +241,16 @@ def declare_parameters(node) -> dict:
         elif param.low is not None:
             descriptor.integer_range = [IntegerRange(
                 from_value=int(param.low), to_value=int(param.high), step=1)]
-        if isinstance(param.default, list):
-            default = Parameter.Type.STRING_ARRAY if not param.default else param.default
-            node.declare_parameter(param.name, default, descriptor)
+        if isinstance(param.default, list) and not param.default:
+            # rclpy cannot tell the type of [], so declare the type, then give the empty
+            # list unless the params file or command line already set a value.
+            node.declare_parameter(param.name, Parameter.Type.STRING_ARRAY, descriptor)
+            try:
+                node.get_parameter(param.name)
+            except ParameterUninitializedException:
+                node.set_parameters([Parameter(param.name, Parameter.Type.STRING_ARRAY, [])])
+        elif isinstance(param.default, list):
+            node.declare_parameter(param.name, param.default, descriptor)
         else:
             node.declare_parameter(param.name, param.default, descriptor)
         values[param.name] = plain_value(node.get_parameter(param.name).value)
@@ -192,3 +262,19 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, (str, bytes, bool, int, float)) or value is None:
         return value
     return list(value)
+
+
+def parameter_table() -> str:
+    """Every parameter with its default, range and when it applies (``fusion_node --help``)."""
+    when = {START: 'start', CONFIGURE: 'configure', LIVE: 'live'}
+    rows = [('parameter', 'default', 'applies', 'description')]
+    for p in PARAMS:
+        default = repr(p.default)
+        if p.low is not None:
+            default += f' [{p.low:g}, {p.high:g}]'
+        elif p.choices:
+            default += f' {{{"|".join(p.choices)}}}'
+        rows.append((p.name, default, when[p.applies], p.description))
+    width = [max(len(r[i]) for r in rows) for i in range(3)]
+    return '\n'.join(f'{r[0]:<{width[0]}}  {r[1]:<{width[1]}}  {r[2]:<{width[2]}}  {r[3]}'
+                     for r in rows)

@@ -145,6 +145,11 @@ class NodeStats:
             self.rejected[(stream, field)] += 1
             return self.rejected[(stream, field)]
 
+    def count_unused(self, reason: str) -> int:
+        """Messages not used for ``reason``, over all streams."""
+        with self._lock:
+            return sum(n for (r, _), n in self.unused.items() if r == reason)
+
     def published(self, *, end_to_end_ms: float, inference_ms: float,
                   presence: tuple[bool, ...], now_s: float) -> None:
         with self._lock:

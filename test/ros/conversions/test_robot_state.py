@@ -273,3 +273,13 @@ def test_absurd_joint_values_are_rejected_naming_the_joint(field):
         joint_state_to_arrays(msg, JOINT_NAMES)
     assert info.value.field == f'JointState.{field}'
     assert JOINT_NAMES[4] in str(info.value) and 'within +-1000' in str(info.value)
+
+
+def test_a_partial_joint_state_gives_the_joints_it_has():
+    names = list(JOINT_NAMES[:5]) + ['gripper']
+    msg = arrays_to_joint_state(np.arange(6.0), joint_names=names)
+    msg.position[5] = float('nan')  # a joint the model does not read: not checked
+    out = joint_state_to_arrays(msg, JOINT_NAMES, partial=True)
+    assert list(out.present) == [True] * 5 + [False] * (len(JOINT_NAMES) - 5)
+    np.testing.assert_array_equal(out.positions[:5], np.arange(5.0))
+    assert not out.positions[5:].any() and not out.has_velocity

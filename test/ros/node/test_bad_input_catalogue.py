@@ -244,13 +244,6 @@ CASES = [
     Case('wrench-right-1e20-torque-y', R, 'WrenchStamped.wrench.torque.y', 'within +-1000 N m',
          _on(R, lambda t: [wrench(t, 4, 1e20, 'right_wrist')])),
     # joint states
-    Case('joints-missing-joint', JS, 'JointState.name', 'all of the 17 required joints',
-         _on(JS, lambda t: [arrays_to_joint_state(np.zeros(J - 1), joint_names=JOINT_NAMES[1:],
-                                                  header=make_header(t))])),
-    Case('joints-foreign-names', JS, 'JointState.name', 'all of the 17 required joints',
-         _on(JS, lambda t: [arrays_to_joint_state(
-             np.zeros(30), joint_names=[f'robot_joint_{i}' for i in range(30)],
-             header=make_header(t))])),
     Case('joints-position-short', JS, 'JointState.position', 'one per name',
          _on(JS, lambda t: [joints(t, position=[0.0] * (J - 2))])),
     Case('joints-velocity-short', JS, 'JointState.velocity', 'none, or one per name',
@@ -280,6 +273,8 @@ CASES = [
          _on(IM, lambda t: [imu(t, 3, 2.0)])),
     Case('imu-stamp-zero', IM, 'Imu.header.stamp', 'after the epoch',
          _on(IM, lambda t: [imu(0)])),
+    Case('imu-stamp-negative', IM, 'Imu.header.stamp', 'after the epoch',
+         _on(IM, lambda t: [raw_stamp(imu(t), -1, 5)])),
     # audio chunks (the stream's AudioInfo is S16LE mono 16 kHz)
     Case('audio-odd-bytes', AU, 'AudioData.data', 'a multiple of 2 bytes',
          _on(AU, lambda t: [audio(t, 641)])),
@@ -287,6 +282,8 @@ CASES = [
          _on(AU, lambda t: [audio(t, 320_000)])),
     Case('audio-stamp-zero', AU, 'AudioDataStamped.header.stamp', 'after the epoch',
          _on(AU, lambda t: [audio(0)])),
+    Case('audio-stamp-negative', AU, 'AudioDataStamped.header.stamp', 'after the epoch',
+         _on(AU, lambda t: [raw_stamp(audio(t), -100)])),
     # AudioInfo (refused; the last good description stays in force)
     Case('info-rate-0', AI, 'AudioInfo.sample_rate', '1000 to 384000 Hz',
          _on(AI, lambda t: [info(sample_rate=0)])),
@@ -465,6 +462,12 @@ def test_valid_but_unusual_messages_are_used(live):
     live.driver.publish(CAM, array_to_image(IMAGE[:, :, 0], 'mono8',
                                             header=make_header(t0 + 2)))
     live.driver.publish(TX, String(data='¿Puedes darme la taza roja?'))
+    # One limb controller's JointState: some of the model's joints, and joints it does not
+    # read (one without an encoder, NaN): merged by name, never malformed.
+    limb = arrays_to_joint_state(np.zeros(4), joint_names=list(JOINT_NAMES[3:6]) + ['toe'],
+                                 header=make_header(t0))
+    limb.position[3] = float('nan')
+    live.driver.publish(JS, limb)
     assert live.resumed_after(t0 + 2)
     after = live.fresh_diagnostics()
     assert sum(int(v) for k, v in after.items() if '/messages/malformed/' in k) == malformed0

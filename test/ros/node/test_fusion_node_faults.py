@@ -68,7 +68,7 @@ class Feeder:
         self.info = make_audio_info(sample_rate=16000)
 
     def camera(self, stamp=None):
-        self.node._on_camera(array_to_image(IMAGE, 'rgb8',
+        self.node.inputs.camera(array_to_image(IMAGE, 'rgb8',
                                             header=make_header(stamp or self.t, 'cam')))
 
     def step(self, seconds=1 / 30, wrench=True, joints=True, audio=True):
@@ -78,15 +78,15 @@ class Feeder:
             self.t += 10 * MS
             if wrench:
                 for wrist in ('left', 'right'):
-                    self.node._on_wrench(wrist, array_to_wrench(
+                    self.node.inputs.wrench(wrist, array_to_wrench(
                         np.array([0.5, 0, 2.0, 0, 0, 0]), header=make_header(self.t, wrist)))
             if joints:
-                self.node._on_joint_state(arrays_to_joint_state(
+                self.node.inputs.joint_state(arrays_to_joint_state(
                     np.zeros(len(JOINT_NAMES)), np.zeros(len(JOINT_NAMES)),
                     header=make_header(self.t, 'base')))
-                self.node._on_imu(array_to_imu(IMU, header=make_header(self.t, 'imu')))
+                self.node.inputs.imu(array_to_imu(IMU, header=make_header(self.t, 'imu')))
             if audio and (self.t // (10 * MS)) % 2 == 0:
-                self.node._on_audio(array_to_audio(np.zeros(320), self.info,
+                self.node.inputs.audio(array_to_audio(np.zeros(320), self.info,
                                                    header=make_header(self.t - 20 * MS, 'mic')))
         self.camera()
 
@@ -112,7 +112,7 @@ def _outputs(node):
 
 def test_outputs_flow_from_the_callbacks(node):
     feed = Feeder(node)
-    feed.node._on_audio_info(feed.info, msg_info())
+    feed.node.inputs.audio_info_msg(feed.info, msg_info())
     assert feed.run_until(lambda: _outputs(node) >= 3)
     assert node.stats.last_presence[4]  # proprio present
 
@@ -159,16 +159,16 @@ def test_a_set_with_non_finite_model_outputs_is_dropped_counted_and_the_next_pub
 
 
 @pytest.mark.parametrize('stream, send, field', [
-    ('touch/left', lambda n, f: n._on_wrench('left', array_to_wrench(
+    ('touch/left', lambda n, f: n.inputs.wrench('left', array_to_wrench(
         np.array([1e20, 0, 0, 0, 0, 0]), header=make_header(f.t, 'l'))),
      'WrenchStamped.wrench.force.x'),
-    ('proprio/joints', lambda n, f: n._on_joint_state(arrays_to_joint_state(
+    ('proprio/joints', lambda n, f: n.inputs.joint_state(arrays_to_joint_state(
         np.full(len(JOINT_NAMES), 1e20), header=make_header(f.t, 'b'))),
      'JointState.position'),
-    ('touch/right', lambda n, f: n._on_wrench('right', array_to_wrench(
+    ('touch/right', lambda n, f: n.inputs.wrench('right', array_to_wrench(
         np.zeros(6), header=make_header(0, 'r'))), 'WrenchStamped.header.stamp'),
-    ('text', lambda n, f: n._on_text(String(data='\u200b\u200b')), 'String.data'),
-    ('audio_info', lambda n, f: n._on_audio_info(_info(sample_rate=1), msg_info()),
+    ('text', lambda n, f: n.inputs.text(String(data='\u200b\u200b')), 'String.data'),
+    ('audio_info', lambda n, f: n.inputs.audio_info_msg(_info(sample_rate=1), msg_info()),
      'AudioInfo.sample_rate'),
 ])
 def test_absurd_values_are_refused_with_their_field(node, stream, send, field):
@@ -187,10 +187,10 @@ def _info(**fields):
 
 def test_one_backwards_wrench_stamp_does_not_black_out_the_outputs(node):
     feed = Feeder(node)
-    node._on_audio_info(feed.info, msg_info())
+    node.inputs.audio_info_msg(feed.info, msg_info())
     assert feed.run_until(lambda: _outputs(node) >= 1)
     # A wrist driver restarts on its boot clock: 12 s since boot.
-    node._on_wrench('left', array_to_wrench(np.zeros(6), header=make_header(12 * S, 'l')))
+    node.inputs.wrench('left', array_to_wrench(np.zeros(6), header=make_header(12 * S, 'l')))
     before = _outputs(node)
     assert feed.run_until(lambda: _outputs(node) >= before + 5, wrench=False)
     assert node.sync.stream_jumps == {'touch/left': 1} and node.sync.time_jumps == 0
@@ -209,9 +209,9 @@ def test_audio_before_any_audio_info_waits_without_counting_malformed(node):
 def test_an_audio_info_that_no_longer_fits_the_data_is_caught(node):
     # The driver's description changes mid-stream (48 kHz) while the chunks stay 16 kHz.
     feed = Feeder(node)
-    node._on_audio_info(feed.info, msg_info())
+    node.inputs.audio_info_msg(feed.info, msg_info())
     feed.run(10)
-    node._on_audio_info(_info(sample_rate=48000), msg_info())
+    node.inputs.audio_info_msg(_info(sample_rate=48000), msg_info())
     feed.run(5)
     rejected = node.stats.snapshot(0.0)['rejected']
     assert rejected.get(('audio', 'AudioInfo.sample_rate'), 0) >= 5

@@ -121,3 +121,34 @@ def test_gap_counter_sees_frames_lost_between_those_that_arrived():
     assert counter.lost == lost
     assert 0 < 300 - len(arrived) - lost <= 16  # the first five steps only set the period
     assert counter.add(NOW + 400 * period) == 0  # a pause of seconds is not a loss
+
+
+def test_expected_rates_and_stamp_ages_are_checked():
+    rates = {s: 30.0 for s in STREAMS if s != 'text'}
+    rates['touch/left'] = 120.0
+    stamps = {s: NOW - 10_000_000 for s in STREAMS}
+    stamps['audio'] = stamps['camera'] = NOW - 3 * S  # 3 s of latency, or a skewed clock
+    statuses = report(monitor(), inputs(
+        stats=stats(rates=rates), newest_stamps_ns=stamps, max_stamp_age_s=1.0,
+        expected_rates={'touch/left': 200.0, 'camera': 30.0}, rate_tolerance=0.2))
+    message = statuses['inputs'].message
+    assert statuses['inputs'].level == WARN
+    assert 'touch/left at 120.0 Hz, expected 200 Hz' in message
+    assert 'audio stamps are 3.00 s old' in message
+    assert 'camera stamps are 3.00 s old' in message
+    assert 'camera at' not in message
+    assert ('expected_hz/touch/left', '200') in statuses['inputs'].values
+
+
+def test_an_absent_modality_comes_with_its_reason():
+    last = (True, False, False, False, False)
+    rates = {s: 30.0 for s in STREAMS if s not in ('text', 'touch/left')}
+    stamps = {s: NOW for s in STREAMS if s != 'touch/right'}
+    statuses = report(monitor(), inputs(
+        stats=stats(last_presence=last, rates=rates), newest_stamps_ns=stamps,
+        notes={'audio': 'no AudioInfo on /audio/audio_info'}))
+    values = dict(statuses['inference'].values)
+    assert values['absent_reason/audio'] == 'no AudioInfo on /audio/audio_info'
+    assert values['absent_reason/text'] == 'no current command'
+    assert values['absent_reason/touch'] == 'never received: touch/right'
+    assert 'stale' in values['absent_reason/proprio']

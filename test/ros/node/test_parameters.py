@@ -41,6 +41,11 @@ def test_defaults_are_valid():
     ('sync.required', ['camera', 'smell'], "['smell']"),
     ('model.device', 'gpu', 'cuda:N'),
     ('topics.wrenches', [], 'at least one'),
+    ('topics.joint_states', [], 'at least one'),
+    ('joints.map', ['l_elbow'], 'model_joint=robot_joint'),
+    ('joints.map', ['=x'], 'model_joint=robot_joint'),
+    ('diagnostics.expected_rates', ['camera=fast'], 'stream=Hz'),
+    ('topics.camera_transport', 'theora', 'one of'),
     ('autostart', 1, 'must be a bool'),
     ('no.such', 1, 'unknown parameter'),
 ])
@@ -64,7 +69,10 @@ def test_declared_on_a_real_node_with_descriptors():
         assert values == {p.name: p.default for p in P.PARAMS}
         desc = node.describe_parameter('sync.slop')
         assert desc.floating_point_range[0].to_value == 5.0
-        assert node.describe_parameter('model.path').read_only
+        assert node.describe_parameter('topics.camera').read_only
+        # Read at configure, so settable (while unconfigured) for a model swap.
+        assert not node.describe_parameter('model.path').read_only
+        assert 'applies at configure' in node.describe_parameter('model.path').description
         node.destroy_node()
     finally:
         rclpy.shutdown()
