@@ -349,7 +349,7 @@ def _camera_ops() -> list[_Op]:
         return msg, detail, 'Image.data'
 
     def unknown_encoding(ctx):
-        names = ('', 'RGB8', 'rgb16', 'yuv422', '8UC3', 'bayer_rggb8', 'jpeg')
+        names = ('', 'RGB8', 'rgb16', 'nv24', '8UC3', 'bayer_rggb8', 'jpeg')
         encoding = ctx.pick(names + (_garbled(ctx)[1],))
         return (_set(_image(ctx), encoding=encoding), f'encoding={encoding[:20]!r}',
                 'Image.encoding')

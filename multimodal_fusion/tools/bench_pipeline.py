@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """Where one camera frame's time goes in the node, stage by stage, without DDS.
 
-    python -m multimodal_fusion.tools.bench_pipeline [--frames 200] [--out docs/benchmarks/pipeline.md]
+    python -m multimodal_fusion.tools.bench_pipeline [--frames 200]
+        [--out docs/benchmarks/pipeline.md]
 
 Runs the node's own code path on simulator streams with the shipped model: message →
 numpy conversion, synchronisation (windows included), preprocessing, TorchScript inference
 and decoding, then prints median and p99 per stage and each stage's share of the total, in
-one table. torch runs on one thread, as in the node. Not a test: figures vary with the
-machine's load.
+one table. torch runs on one thread, as in the node. A second table gives the cost of
+turning each camera input the node accepts (raw encodings, YUV, JPEG, PNG) into its RGB
+frame at VGA and 720p. Not a test: figures vary with the machine's load.
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from __future__ import annotations
 import argparse
 import pathlib
 import time
-from typing import Callable, Optional, Sequence
+from typing import Callable
+from typing import NamedTuple
+from typing import Optional
+from typing import Sequence
 
+import cv2
 import numpy as np
 import torch
 
@@ -117,6 +123,108 @@ def run(frames: int, seed: int, model: Optional[str]) -> list[tuple[str, float, 
     return [(name, *_stats(values)) for name, values in times.items() if values]
 
 
+# Camera inputs in the decode table: raw encodings, the YUV layouts drivers publish, and
+# image_transport's compressed formats.
+DECODE_INPUTS: tuple[str, ...] = ('rgb8', 'bgr8', 'yuv422', 'yuv422_yuy2', 'nv12', 'jpeg',
+                                  'png')
+DECODE_SIZES: tuple[tuple[int, int], ...] = ((640, 480), (1280, 720))
+# Sensor noise (grey levels, standard deviation) added to the upscaled simulator frame: a
+# noiseless render compresses and decompresses far faster than a camera image does.
+_NOISE_SIGMA = 3.0
+
+
+class DecodeCost(NamedTuple):
+    """Cost of one camera input at one size: message → ``(h, w, 3)`` uint8 RGB."""
+
+    name: str
+    width: int
+    height: int
+    median_ms: float
+    p99_ms: float
+    message_bytes: int
+
+
+def camera_like_frame(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A simulator frame at ``(height, width, 3)`` uint8 RGB with sensor-like noise."""
+    simulator = ScenarioSimulator(seed)
+    episode = simulator.episode(0)
+    streams = episode.streams()
+    image = episode.frame(float(streams.camera_stamps[len(streams.camera_stamps) // 2])).image
+    image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+    noise = np.random.default_rng(seed).normal(0.0, _NOISE_SIGMA, image.shape)
+    return np.clip(image + noise, 0, 255).astype(np.uint8)
+
+
+def decode_costs(
+    frames: int,
+    *,
+    inputs: Sequence[str] = DECODE_INPUTS,
+    sizes: Sequence[tuple[int, int]] = DECODE_SIZES,
+    seed: int = 0,
+) -> list[DecodeCost]:
+    """Median and p99 of the node's camera conversion per input and ``(width, height)``.
+
+    The cases take turns frame by frame, so a burst of load on a shared machine lands on
+    all of them rather than on one row.
+    """
+    from multimodal_fusion.ros.conversions import array_to_image
+    from multimodal_fusion.ros.conversions import compressed_to_rgb
+    from multimodal_fusion.ros.conversions import image_to_rgb
+    from multimodal_fusion.ros.conversions import rgb_to_compressed
+    from multimodal_fusion.ros.conversions import rgb_to_yuv_image
+    from multimodal_fusion.ros.conversions import YUV_ENCODINGS
+
+    cases = []
+    for width, height in sizes:
+        rgb = camera_like_frame(width, height, seed)
+        for name in inputs:
+            if name in ('jpeg', 'png'):
+                msg, decode = rgb_to_compressed(rgb, name), compressed_to_rgb
+            elif name in YUV_ENCODINGS:
+                msg, decode = rgb_to_yuv_image(rgb, name), image_to_rgb
+            elif name == 'bgr8':
+                msg = array_to_image(np.ascontiguousarray(rgb[:, :, ::-1]), 'bgr8')
+                decode = image_to_rgb
+            else:
+                msg, decode = array_to_image(rgb, name), image_to_rgb
+            if decode(msg).shape != (height, width, 3):
+                raise RuntimeError(f'{name} at {width}x{height} decoded to the wrong shape')
+            cases.append((name, width, height, msg, decode, []))
+    for _ in range(3):
+        for _, _, _, msg, decode, _ in cases:
+            decode(msg)
+    for _ in range(frames):
+        for _, _, _, msg, decode, store in cases:
+            _timed(lambda: decode(msg), store)
+    return [DecodeCost(name, width, height, *_stats(store), len(msg.data))
+            for name, width, height, msg, _, store in cases]
+
+
+def decode_to_markdown(costs: Sequence[DecodeCost], frames: int) -> str:
+    """The decode table: one row per input, the sizes side by side."""
+    sizes = list(dict.fromkeys((c.width, c.height) for c in costs))
+    by_key = {(c.name, c.width, c.height): c for c in costs}
+    header = '| camera input → RGB |'
+    rule = '|---|'
+    for width, height in sizes:
+        header += f' {width}x{height} median (ms) | p99 (ms) | message (KiB) |'
+        rule += '--:|--:|--:|'
+    lines = [header, rule]
+    for name in dict.fromkeys(c.name for c in costs):
+        line = f'| {name} |'
+        for width, height in sizes:
+            cost = by_key[(name, width, height)]
+            line += (f' {cost.median_ms:.2f} | {cost.p99_ms:.2f} |'
+                     f' {cost.message_bytes / 1024:.0f} |')
+        lines.append(line)
+    return '\n'.join(lines) + (
+        f'\n\n{frames} decodes per cell, the cases taking turns. `image_to_rgb` for raw and '
+        'YUV encodings (an unpadded rgb8 image is a view of the message, not a copy), '
+        '`compressed_to_rgb` for JPEG (quality 90) and PNG (level 3); the '
+        f'frame is a simulator render upscaled with noise of σ {_NOISE_SIGMA:g} grey levels. '
+        f'OpenCV on {cv2.getNumThreads()} threads.\n')
+
+
 def to_markdown(rows, frames: int) -> str:
     node_stages = [r for r in rows if not r[0].startswith('convert image (640')]
     total = sum(r[1] for r in node_stages)
@@ -139,13 +247,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     rows = run(args.frames, args.seed, args.model)
     table = to_markdown(rows, args.frames)
     print(table)
+    decode_table = decode_to_markdown(decode_costs(args.frames), args.frames)
+    print(decode_table)
     if args.out:
         path = pathlib.Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text('# Node pipeline, stage by stage\n\n'
                         f'`python -m multimodal_fusion.tools.bench_pipeline --frames '
                         f'{args.frames} --out {args.out}` on {cpu_model()}.\n\n'
-                        + table)
+                        + table + '\n## Camera input decoding\n\n' + decode_table)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""ROS messages to and from the numpy frames the core works with; pure numpy, no rclpy.
+"""ROS messages to and from the numpy frames the core works with; numpy and OpenCV, no rclpy.
 
 One module per message family. Every malformed message raises ``MessageFormatError``
 naming the field at fault; a bad array handed to a builder raises a plain ``ValueError``.
@@ -15,12 +15,18 @@ from multimodal_fusion.ros.conversions.audio import encode_samples
 from multimodal_fusion.ros.conversions.audio import make_audio_info
 from multimodal_fusion.ros.conversions.audio import PCM_CODING_FORMATS
 from multimodal_fusion.ros.conversions.audio import SAMPLE_FORMATS
+from multimodal_fusion.ros.conversions.compressed import CODECS
+from multimodal_fusion.ros.conversions.compressed import compressed_to_rgb
+from multimodal_fusion.ros.conversions.compressed import MAX_COMPRESSED_PIXELS
+from multimodal_fusion.ros.conversions.compressed import rgb_to_compressed
 from multimodal_fusion.ros.conversions.errors import MessageFormatError
 from multimodal_fusion.ros.conversions.image import array_to_image
 from multimodal_fusion.ros.conversions.image import COLOR_ENCODINGS
 from multimodal_fusion.ros.conversions.image import ENCODINGS
 from multimodal_fusion.ros.conversions.image import image_to_array
 from multimodal_fusion.ros.conversions.image import image_to_rgb
+from multimodal_fusion.ros.conversions.image import rgb_to_yuv_image
+from multimodal_fusion.ros.conversions.image import YUV_ENCODINGS
 from multimodal_fusion.ros.conversions.robot_state import array_to_imu
 from multimodal_fusion.ros.conversions.robot_state import array_to_wrench
 from multimodal_fusion.ros.conversions.robot_state import arrays_to_joint_state
@@ -51,15 +57,18 @@ from multimodal_fusion.ros.conversions.vision import to_xyxy
 
 __all__ = [
     'BOX_FORMATS',
+    'CODECS',
     'COLOR_ENCODINGS',
     'Detections',
     'ENCODINGS',
     'JointStateArrays',
+    'MAX_COMPRESSED_PIXELS',
     'MAX_TEXT_CHARS',
     'MessageFormatError',
     'PCM_CODING_FORMATS',
     'REFERRED_ID',
     'SAMPLE_FORMATS',
+    'YUV_ENCODINGS',
     'array_to_audio',
     'array_to_image',
     'array_to_imu',
@@ -70,6 +79,7 @@ __all__ = [
     'check_audio_info',
     'classification_from_msg',
     'classification_to_msg',
+    'compressed_to_rgb',
     'detections_from_msg',
     'detections_to_msg',
     'downmix',
@@ -84,6 +94,8 @@ __all__ = [
     'make_audio_info',
     'make_header',
     'ns_to_stamp',
+    'rgb_to_compressed',
+    'rgb_to_yuv_image',
     'sec_to_stamp',
     'stamp_to_ns',
     'stamp_to_sec',

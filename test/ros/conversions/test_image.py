@@ -13,6 +13,8 @@ from multimodal_fusion.ros.conversions import image_to_array
 from multimodal_fusion.ros.conversions import image_to_rgb
 from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.conversions import MessageFormatError
+from multimodal_fusion.ros.conversions import rgb_to_yuv_image
+from multimodal_fusion.ros.conversions import YUV_ENCODINGS
 
 HEIGHT, WIDTH = 5, 7
 # (numpy dtype, channels) per encoding, written out independently of the module's table.
@@ -90,7 +92,7 @@ def test_32fc1_big_endian_with_odd_padding(wire):
     np.testing.assert_array_equal(out, values.astype(np.float32))
 
 
-@pytest.mark.parametrize('encoding', COLOR_ENCODINGS)
+@pytest.mark.parametrize('encoding', ['rgb8', 'bgr8', 'rgba8', 'bgra8', 'mono8'])
 @pytest.mark.parametrize('extra_step', [0, 3])
 def test_image_to_rgb(encoding, extra_step, wire):
     rgb = random_pixels('rgb8', seed=3)
@@ -139,7 +141,7 @@ def test_single_channel_array_with_trailing_axis_is_accepted():
 
 
 @pytest.mark.parametrize('encoding, height, width, step, size, field, expected', [
-    ('yuv422', 2, 2, 4, 8, 'Image.encoding', 'one of rgb8'),
+    ('nv24', 2, 2, 4, 8, 'Image.encoding', 'one of rgb8'),
     ('', 2, 2, 6, 12, 'Image.encoding', 'one of rgb8'),
     ('rgb8', 2, 2, 5, 10, 'Image.step', '>= width * 3 = 6'),
     ('mono16', 2, 3, 5, 10, 'Image.step', '>= width * 2 = 6'),
@@ -175,3 +177,146 @@ def test_malformed_images_are_rejected(encoding, height, width, step, size, fiel
 def test_array_to_image_refuses_bad_input(pixels, encoding, step, match):
     with pytest.raises(ValueError, match=match):
         array_to_image(pixels, encoding, step=step)
+
+
+# YUV: packed 4:2:2 names (UYVY and YUYV byte orders, each under two names) and 4:2:0 NV.
+PACKED = ['uyvy', 'yuv422', 'yuyv', 'yuv422_yuy2']
+SEMI_PLANAR = ['nv12', 'nv21']
+YUV_HEIGHT, YUV_WIDTH = 6, 8
+
+
+def yuv_friendly_rgb(seed=0, height=YUV_HEIGHT, width=YUV_WIDTH):
+    """RGB whose chroma is constant over 2x2 blocks while luma changes at every pixel.
+
+    Adding the same value to R, G and B moves Y only (the U and V rows of BT.601 sum to
+    zero), so subsampling loses nothing and a round trip differs by rounding alone.
+    """
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(40, 216, (height // 2, width // 2, 3))
+    grey = rng.integers(-30, 31, (height, width, 1))
+    return (blocks.repeat(2, axis=0).repeat(2, axis=1) + grey).astype(np.uint8)
+
+
+def test_yuv_names_are_those_of_image_encodings():
+    assert set(YUV_ENCODINGS) == set(PACKED + SEMI_PLANAR)
+    assert set(YUV_ENCODINGS) <= set(COLOR_ENCODINGS)
+    assert 'nv24' not in COLOR_ENCODINGS
+
+
+@pytest.mark.parametrize('encoding', PACKED + SEMI_PLANAR)
+@pytest.mark.parametrize('extra_step', [0, 1, 6])
+@pytest.mark.parametrize('is_bigendian', [0, 1])
+def test_yuv_round_trip_through_serialization(encoding, extra_step, is_bigendian, wire):
+    rgb = yuv_friendly_rgb()
+    row_bytes = YUV_WIDTH * (1 if encoding in SEMI_PLANAR else 2)
+    header = make_header(1_234_000_000_005, 'cam')
+    msg = rgb_to_yuv_image(rgb, encoding, header=header, step=row_bytes + extra_step)
+    rows = YUV_HEIGHT * 3 // 2 if encoding in SEMI_PLANAR else YUV_HEIGHT
+    assert (msg.step, len(msg.data)) == (row_bytes + extra_step, rows * msg.step)
+    if extra_step:
+        # Whatever a driver leaves in the padding is never read.
+        data = np.frombuffer(msg.data, np.uint8).reshape(rows, -1)
+        data[:, row_bytes:] = 0xEE
+    # 8-bit samples have no byte order: the flag must not change anything.
+    msg.is_bigendian = is_bigendian
+    msg = wire(msg)
+    assert msg.header == header and msg.encoding == encoding
+    out = image_to_rgb(msg)
+    assert out.shape == (YUV_HEIGHT, YUV_WIDTH, 3) and out.dtype == np.uint8
+    assert out.flags.c_contiguous
+    np.testing.assert_allclose(out, rgb, atol=3)
+
+
+# Hand-made bytes for a 2x2 image, written from the V4L2 layouts rather than by the builder:
+# left column black (Y 16), right column white (Y 235) with neutral chroma, or all red
+# (BT.601: Y 81, U 90, V 240).
+BLACK_WHITE = np.array([[[0, 0, 0], [255, 255, 255]]] * 2, np.uint8)
+RED = np.full((2, 2, 3), [255, 0, 0], np.uint8)
+
+
+@pytest.mark.parametrize('encoding, data, expected', [
+    ('uyvy', [128, 16, 128, 235] * 2, BLACK_WHITE),
+    ('yuv422', [128, 16, 128, 235] * 2, BLACK_WHITE),
+    ('yuyv', [16, 128, 235, 128] * 2, BLACK_WHITE),
+    ('yuv422_yuy2', [16, 128, 235, 128] * 2, BLACK_WHITE),
+    ('uyvy', [90, 81, 240, 81] * 2, RED),
+    ('yuv422', [90, 81, 240, 81] * 2, RED),
+    ('yuyv', [81, 90, 81, 240] * 2, RED),
+    ('yuv422_yuy2', [81, 90, 81, 240] * 2, RED),
+    ('nv12', [16, 235, 16, 235, 128, 128], BLACK_WHITE),
+    ('nv21', [16, 235, 16, 235, 128, 128], BLACK_WHITE),
+    ('nv12', [81, 81, 81, 81, 90, 240], RED),
+    ('nv21', [81, 81, 81, 81, 240, 90], RED),
+])
+def test_yuv_byte_order_from_hand_made_bytes(encoding, data, expected, wire):
+    step = 2 if encoding in SEMI_PLANAR else 4
+    out = image_to_rgb(wire(raw_image(encoding, 2, 2, step, data)))
+    np.testing.assert_allclose(out, expected, atol=2)
+
+
+@pytest.mark.parametrize('encoding', PACKED + SEMI_PLANAR)
+def test_builder_writes_the_hand_made_layout(encoding):
+    # The builder agrees with the layouts above, so simulated drivers publish real bytes.
+    by_hand = {'uyvy': [90, 81, 240, 81], 'yuyv': [81, 90, 81, 240],
+               'nv12': [81, 81, 81, 81, 90, 240], 'nv21': [81, 81, 81, 81, 240, 90]}
+    by_hand['yuv422'], by_hand['yuv422_yuy2'] = by_hand['uyvy'], by_hand['yuyv']
+    msg = rgb_to_yuv_image(RED, encoding)
+    data = list(msg.data)
+    assert data == (by_hand[encoding] * 2 if encoding in PACKED else by_hand[encoding])
+    assert msg.is_bigendian == 0
+
+
+def test_packed_4_2_2_allows_an_odd_height():
+    rgb = yuv_friendly_rgb(height=6)[:5]
+    np.testing.assert_allclose(image_to_rgb(rgb_to_yuv_image(rgb, 'uyvy')), rgb, atol=3)
+
+
+@pytest.mark.parametrize('encoding, height, width, step, size, field, expected', [
+    ('uyvy', 2, 3, 6, 12, 'Image.width', 'an even number for uyvy'),
+    ('yuv422_yuy2', 2, 5, 10, 20, 'Image.width', 'an even number for yuv422_yuy2'),
+    ('nv12', 2, 3, 3, 9, 'Image.width', 'an even number for nv12'),
+    ('nv21', 3, 2, 2, 6, 'Image.height', 'an even number for nv21'),
+    ('nv12', 0, 2, 2, 0, 'Image.height', '> 0'),
+    ('yuv422', 2, 0, 0, 0, 'Image.width', '> 0'),
+    ('yuv422', 2, 2, 3, 6, 'Image.step', '>= width * 2 = 4 for yuv422'),
+    ('yuyv', 2, 4, 7, 14, 'Image.step', '>= width * 2 = 8 for yuyv'),
+    ('nv12', 2, 4, 3, 9, 'Image.step', '>= width * 1 = 4 for nv12'),
+    ('uyvy', 2, 2, 4, 7, 'Image.data', 'height * step = 8 bytes for uyvy'),
+    ('uyvy', 2, 2, 4, 9, 'Image.data', 'height * step = 8 bytes for uyvy'),
+    ('yuv422', 2, 2, 6, 8, 'Image.data', 'height * step = 12 bytes'),
+    # A Y plane alone (h * step bytes) lacks the chroma rows.
+    ('nv12', 2, 2, 2, 4, 'Image.data', 'height * 3 / 2 * step = 6 bytes for nv12'),
+    ('nv21', 4, 4, 6, 35, 'Image.data', 'height * 3 / 2 * step = 36 bytes for nv21'),
+    ('nv21', 4, 4, 6, 37, 'Image.data', 'height * 3 / 2 * step = 36 bytes for nv21'),
+])
+def test_malformed_yuv_images_are_rejected(encoding, height, width, step, size, field,
+                                           expected, wire):
+    msg = wire(raw_image(encoding, height, width, step, bytes(size)))
+    with pytest.raises(MessageFormatError) as info:
+        image_to_rgb(msg)
+    assert info.value.field == field
+    assert str(info.value).startswith(field + ': expected')
+    assert expected in info.value.expected
+
+
+@pytest.mark.parametrize('encoding', PACKED + SEMI_PLANAR)
+def test_yuv_is_camera_input_but_not_an_array_encoding(encoding):
+    msg = rgb_to_yuv_image(yuv_friendly_rgb(), encoding)
+    with pytest.raises(MessageFormatError) as info:
+        image_to_array(msg)
+    assert info.value.field == 'Image.encoding'
+
+
+@pytest.mark.parametrize('pixels, encoding, step, match', [
+    (np.zeros((2, 2, 3), np.uint8), 'nv24', None, 'unknown YUV encoding'),
+    (np.zeros((2, 2, 3), np.uint8), 'rgb8', None, 'unknown YUV encoding'),
+    (np.zeros((2, 2), np.uint8), 'uyvy', None, r'\(h, w, 3\) uint8'),
+    (np.zeros((2, 2, 3), np.uint16), 'nv12', None, r'\(h, w, 3\) uint8'),
+    (np.zeros((2, 3, 3), np.uint8), 'yuyv', None, 'even width'),
+    (np.zeros((3, 2, 3), np.uint8), 'nv12', None, 'even width and height'),
+    (np.zeros((2, 2, 3), np.uint8), 'uyvy', 3, 'step'),
+    (np.zeros((2, 2, 3), np.uint8), 'nv21', 1, 'step'),
+])
+def test_rgb_to_yuv_image_refuses_bad_input(pixels, encoding, step, match):
+    with pytest.raises(ValueError, match=match):
+        rgb_to_yuv_image(pixels, encoding, step=step)
