@@ -24,6 +24,7 @@ from rclpy.qos import ReliabilityPolicy
 from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
 from geometry_msgs.msg import WrenchStamped
+from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
 from sensor_msgs.msg import JointState
@@ -36,6 +37,8 @@ from multimodal_fusion.ros.conversions import array_to_wrench
 from multimodal_fusion.ros.conversions import arrays_to_joint_state
 from multimodal_fusion.ros.conversions import make_audio_info
 from multimodal_fusion.ros.conversions import make_header
+from multimodal_fusion.ros.conversions import rgb_to_compressed
+from multimodal_fusion.ros.conversions import rgb_to_yuv_image
 from multimodal_fusion.spec import JOINT_NAMES
 
 RELIABLE = QoSProfile(depth=50, reliability=ReliabilityPolicy.RELIABLE)
@@ -66,17 +69,30 @@ class SensorDriver:
         node: an rclpy node of the test process (spun elsewhere or not at all).
         latch_audio_info: publish the AudioInfo once, transient local, as audio_capture
             does (otherwise it is not sent at all).
+        camera: ``'rgb8'``, a YUV encoding such as ``'yuv422_yuy2'`` (``sensor_msgs/Image``
+            on ``camera/image_raw``), or ``'jpeg'``/``'png'`` (``sensor_msgs/CompressedImage``
+            on ``camera/image_raw/compressed``, as image_transport names it).
+        joint_topics: the robot's joint states as ``(topic, joint names, rate Hz)``, one
+            JointState per topic and tick; None for one ``joint_states`` topic with the
+            model's own names at ``ROBOT_HZ``.
     """
 
     CAMERA_HZ = 15.0
     ROBOT_HZ = 50.0
     AUDIO_CHUNK_S = 0.02
 
-    def __init__(self, node: Node, *, latch_audio_info: bool = True) -> None:
+    def __init__(self, node: Node, *, latch_audio_info: bool = True, camera: str = 'rgb8',
+                 joint_topics: Optional[list] = None) -> None:
         self.node = node
+        topics = dict(TOPICS)
+        self.camera_format = camera
+        if camera in ('jpeg', 'png'):
+            topics['camera'] = ('camera/image_raw/compressed', CompressedImage)
         self.pubs = {stream: node.create_publisher(
             msg_type, topic, LATCHED if stream == 'audio_info' else RELIABLE)
-            for stream, (topic, msg_type) in TOPICS.items()}
+            for stream, (topic, msg_type) in topics.items()}
+        self.joint_topics = [(node.create_publisher(JointState, topic, RELIABLE), list(names),
+                              rate) for topic, names, rate in joint_topics or []]
         self.info = make_audio_info(sample_rate=16000)
         self.paused: set[str] = set()
         self._lock = threading.Lock()
@@ -110,7 +126,18 @@ class SensorDriver:
 
     def subscribed(self) -> bool:
         """Whether the node subscribes to every topic the driver publishes."""
-        return all(p.get_subscription_count() > 0 for p in self.pubs.values())
+        pubs = list(self.pubs.values()) + [p for p, _, _ in self.joint_topics]
+        if self.joint_topics:
+            pubs.remove(self.pubs['proprio/joints'])
+        return all(p.get_subscription_count() > 0 for p in pubs)
+
+    def _frame(self, stamp: int):
+        header = make_header(stamp, 'head_camera')
+        if self.camera_format in ('jpeg', 'png'):
+            return rgb_to_compressed(self._image, self.camera_format, header=header)
+        if self.camera_format != 'rgb8':
+            return rgb_to_yuv_image(self._image, self.camera_format, header=header)
+        return array_to_image(self._image, 'rgb8', header=header)
 
     def now_ns(self) -> int:
         return time.time_ns()
@@ -123,6 +150,7 @@ class SensorDriver:
     def _run(self) -> None:
         period = 1.0 / self.ROBOT_HZ
         next_camera = next_robot = next_audio = time.monotonic()
+        next_joints = [next_robot] * len(self.joint_topics)
         joints = len(JOINT_NAMES)
         imu = np.array([0, 0, 0, 1.0, 0, 0, 0, 0, 0, 9.81])
         silence = np.zeros(int(self.AUDIO_CHUNK_S * 16000))
@@ -135,9 +163,19 @@ class SensorDriver:
                     self._send(f'touch/{wrist}', array_to_wrench(
                         np.array([0.2, 0.0, 1.5, 0.0, 0.0, 0.0]),
                         header=make_header(stamp, f'{wrist}_wrist')))
-                self._send('proprio/joints', arrays_to_joint_state(
-                    np.full(joints, 0.1), np.zeros(joints), header=make_header(stamp, 'base')))
+                if not self.joint_topics:
+                    self._send('proprio/joints', arrays_to_joint_state(
+                        np.full(joints, 0.1), np.zeros(joints),
+                        header=make_header(stamp, 'base')))
                 self._send('proprio/imu', array_to_imu(imu, header=make_header(stamp, 'imu')))
+            for k, (pub, names, rate) in enumerate(self.joint_topics):
+                if now >= next_joints[k]:
+                    next_joints[k] += 1.0 / rate
+                    with self._lock:
+                        if 'proprio/joints' not in self.paused:
+                            pub.publish(arrays_to_joint_state(
+                                np.full(len(names), 0.1), np.zeros(len(names)),
+                                joint_names=names, header=make_header(stamp, 'base')))
             if now >= next_audio:
                 next_audio += self.AUDIO_CHUNK_S
                 self._send('audio', array_to_audio(
@@ -147,9 +185,8 @@ class SensorDriver:
                 next_camera += 1.0 / self.CAMERA_HZ
                 if 'camera' not in self.paused:
                     self.camera_stamps.append(stamp)
-                self._send('camera', array_to_image(self._image, 'rgb8',
-                                                    header=make_header(stamp, 'head_camera')))
-            wake = min(next_robot, next_audio, next_camera)
+                self._send('camera', self._frame(stamp))
+            wake = min([next_robot, next_audio, next_camera] + next_joints)
             self._stop.wait(max(0.0, wake - time.monotonic()))
 
 
@@ -177,6 +214,65 @@ class NodeLog:
 def diagnostics_value(values: dict, key: str, default: Optional[str] = '0') -> Optional[str]:
     """One flattened /diagnostics value (``'fusion_node: drops/...'`` keys)."""
     return values.get(key, default)
+
+
+class NodeControl:
+    """What ``ros2 lifecycle set`` and ``ros2 param set`` do, for a test without the CLI.
+
+    Args:
+        node: an rclpy node of the test process, spun by an executor in another thread.
+        target: the fusion node's full name, e.g. ``'/fusion_node'``.
+    """
+
+    def __init__(self, node: Node, target: str = '/fusion_node') -> None:
+        from lifecycle_msgs.srv import ChangeState
+        from lifecycle_msgs.srv import GetState
+        from rcl_interfaces.srv import SetParameters
+
+        self._change = node.create_client(ChangeState, f'{target}/change_state')
+        self._get = node.create_client(GetState, f'{target}/get_state')
+        self._set = node.create_client(SetParameters, f'{target}/set_parameters')
+
+    @staticmethod
+    def _call(client, request, timeout: float):
+        if not client.wait_for_service(timeout_sec=timeout):
+            raise TimeoutError(f'service {client.srv_name} not available')
+        future = client.call_async(request)
+        deadline = time.monotonic() + timeout
+        while not future.done():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f'no answer from {client.srv_name}')
+            time.sleep(0.02)
+        return future.result()
+
+    def transition(self, label: str, timeout: float = 120.0) -> bool:
+        """Trigger ``configure``, ``activate``, ``deactivate``, ``cleanup``; True on success."""
+        from lifecycle_msgs.msg import Transition
+        from lifecycle_msgs.srv import ChangeState
+
+        ids = {'configure': Transition.TRANSITION_CONFIGURE,
+               'activate': Transition.TRANSITION_ACTIVATE,
+               'deactivate': Transition.TRANSITION_DEACTIVATE,
+               'cleanup': Transition.TRANSITION_CLEANUP}
+        request = ChangeState.Request()
+        request.transition.id = ids[label]
+        return bool(self._call(self._change, request, timeout).success)
+
+    def state(self, timeout: float = 10.0) -> str:
+        from lifecycle_msgs.srv import GetState
+        return self._call(self._get, GetState.Request(), timeout).current_state.label
+
+    def set(self, timeout: float = 10.0, **values) -> list[tuple[bool, str]]:
+        """Set parameters (``name__with__dots`` keys: ``detection__score_threshold=0.9``);
+        one ``(successful, reason)`` per parameter."""
+        from rcl_interfaces.srv import SetParameters
+        from rclpy.parameter import Parameter
+
+        request = SetParameters.Request()
+        request.parameters = [Parameter(k.replace('__', '.'), value=v).to_parameter_msg()
+                              for k, v in values.items()]
+        return [(r.successful, r.reason) for r in self._call(self._set, request,
+                                                              timeout).results]
 
 
 def publish_frames(width: int, height: int, count: int, rate_hz: float = 30.0,

@@ -61,6 +61,7 @@ from std_msgs.msg import String
 from vision_msgs.msg import Classification
 from vision_msgs.msg import Detection2DArray
 from vision_msgs.msg import LabelInfo
+import cv2
 import torch
 
 from multimodal_fusion.export.model_file import ModelFileError
@@ -244,6 +245,9 @@ class FusionNode(LifecycleNode):
     def _load_engine(self, config: NodeConfig) -> FusionEngine:
         m = config.model
         torch.set_num_threads(m.torch_threads)
+        # OpenCV (image decoding, resizing) would otherwise spread over every core, against
+        # the executor and the model, as torch's default threads did.
+        cv2.setNumThreads(m.torch_threads)
         try:
             device, warning = select_device(m.device)
         except ValueError as error:

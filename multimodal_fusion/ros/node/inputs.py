@@ -45,6 +45,9 @@ from multimodal_fusion.sync.joint_merge import JointMerger
 
 # Joint states seen before joints no topic provides are reported (every topic has spoken).
 JOINT_REPORT_AFTER = 50
+# Audio chunks held while no AudioInfo has come: the latched description and the first
+# chunks race at start-up, so a few early chunks are kept and used once it arrives.
+HELD_CHUNKS = 50
 
 
 def describe_audio(info: AudioInfo) -> str:
@@ -100,6 +103,7 @@ class InputHandlers:
         self._audio_rate = AudioRateCheck()
         self._audio_mismatch = False
         self._audio_info_samples: collections.deque = collections.deque(maxlen=16)
+        self._held_audio: collections.deque = collections.deque()
         self._camera_gaps = StampGapCounter()
         self._warned_no_info = False
         self._reported_joints = False
@@ -114,6 +118,9 @@ class InputHandlers:
         the node goes on.
         """
         self.stats.received(stream, time.monotonic())
+        self._guard_uncounted(stream, convert)
+
+    def _guard_uncounted(self, stream: str, convert: Callable[[], None]) -> None:
         try:
             convert()
         except MessageFormatError as error:
@@ -164,15 +171,22 @@ class InputHandlers:
                                  f'{describe_audio(msg)}')
             self.audio_info = msg
         self._guard('audio_info', convert)
+        held, self._held_audio = self._held_audio, collections.deque()
+        for chunk in held if self.audio_info is not None else ():
+            self.audio(chunk, counted=False)
 
-    def audio(self, msg: AudioDataStamped) -> None:
+    def audio(self, msg: AudioDataStamped, counted: bool = True) -> None:
         def convert():
             stamp = header_stamp_ns(msg.header, 'AudioDataStamped')
             info = self.audio_info
             if info is None:
-                self._audio_rate.add(stamp, len(msg.audio.data))
-                # Not the chunk's fault: the description has not come (yet). One warning,
-                # a count of its own, and the audio is absent meanwhile.
+                # Not the chunk's fault: the description has not come (yet). The newest
+                # chunks are held for it; older ones are dropped with a count of their own
+                # and one warning, and the audio is absent meanwhile.
+                self._held_audio.append(msg)
+                if len(self._held_audio) <= HELD_CHUNKS:
+                    return
+                self._held_audio.popleft()
                 self.stats.not_used('waiting_for_audio_info', 'audio')
                 if not self._warned_no_info:
                     self._warned_no_info = True
@@ -195,7 +209,10 @@ class InputHandlers:
                     f'{describe_audio(info)} = {described} bytes/s')
             self._deliver(self.sync.add_audio(stamp, samples,
                                               sample_rate=int(info.sample_rate)))
-        self._guard('audio', convert)
+        if counted:
+            self._guard('audio', convert)
+        else:  # a held chunk: received (and counted) when it arrived
+            self._guard_uncounted('audio', convert)
 
     # -- text, touch, proprioception -----------------------------------------------------------
 

@@ -198,12 +198,24 @@ def test_one_backwards_wrench_stamp_does_not_black_out_the_outputs(node):
     assert not node.stats.last_presence[3]  # touch absent while the wrist is off
 
 
-def test_audio_before_any_audio_info_waits_without_counting_malformed(node):
+def test_audio_before_any_audio_info_is_held_then_used_not_counted_malformed(node):
     feed = Feeder(node)
-    feed.run(3)
+    feed.run(3)  # a few chunks: held for the AudioInfo that races them at start-up
+    snap = node.stats.snapshot(0.0)
+    assert snap['rejected'] == {} and not snap['unused']
+    node.inputs.audio_info_msg(feed.info, msg_info())
+    assert feed.run_until(lambda: node.stats.last_presence is not None
+                          and node.stats.last_presence[1])  # audio present
+    assert not node.stats.snapshot(0.0)['unused']
+
+
+def test_audio_without_any_audio_info_is_dropped_with_its_own_count(node):
+    feed = Feeder(node)
+    feed.run(45)  # 1.5 s of chunks: more than are held
     snap = node.stats.snapshot(0.0)
     assert snap['rejected'] == {}
     assert snap['unused'][('waiting_for_audio_info', 'audio')] > 0
+    assert node.inputs.notes()['audio'].startswith('no AudioInfo on')
 
 
 def test_an_audio_info_that_no_longer_fits_the_data_is_caught(node):
@@ -223,3 +235,19 @@ def test_the_worker_is_joined_before_publishers_go(node):
     worker = node._worker
     node._stop_inputs()
     assert not worker.is_alive()
+
+
+def test_joints_no_topic_provides_are_reported_once_with_the_parameter_to_set(node):
+    # A robot whose JointState uses its own names for two of the model's joints.
+    feed = Feeder(node)
+    names = list(JOINT_NAMES)
+    names[5], names[9] = 'LeftElbowPitch', 'RightElbowPitch'
+    for k in range(60):
+        node.inputs.joint_state(arrays_to_joint_state(
+            np.zeros(len(names)), joint_names=names,
+            header=make_header(feed.t + k * 10 * MS, 'base')))
+    assert node.stats.snapshot(0.0)['rejected'] == {}  # not malformed, every message
+    missing = [m for m, _ in node.inputs.missing_joints()]
+    assert missing == [JOINT_NAMES[5], JOINT_NAMES[9]]
+    note = node.inputs.notes()['proprio']
+    assert JOINT_NAMES[5] in note and 'joints.map' in note
