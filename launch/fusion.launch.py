@@ -6,7 +6,10 @@
         params_file:=/path/to/my_fusion.yaml camera_topic:=/head_camera/image_raw
 
 The node configures and activates itself (parameter ``autostart``); set it false in the
-params file to leave the transitions to a lifecycle manager.
+params file, or pass ``autostart:=false``, to leave the transitions to a lifecycle manager.
+``model_path``, ``device``, ``autostart``, ``debug_image`` and ``score_threshold`` override
+the params file when given (``model_path:=/models/mine.pt device:=cuda``) and leave it alone
+when not.
 
 ``dds_profile`` sets ``FASTDDS_DEFAULT_PROFILES_FILE`` for the processes of this launch
 (default: the shipped ``config/fastdds_large_frames.xml``, a shared-memory segment sized for
@@ -37,6 +40,15 @@ _REMAPPABLE = (
     ('joint_states_topic', 'joint_states'),
     ('imu_topic', 'imu/data'),
 )
+# (launch argument, parameter): given a value, the argument overrides the params file
+# (through the node's 'overrides' parameter); left empty, the params file decides.
+_OVERRIDES = (
+    ('model_path', 'model.path'),
+    ('device', 'model.device'),
+    ('autostart', 'autostart'),
+    ('debug_image', 'publish.debug_image'),
+    ('score_threshold', 'detection.score_threshold'),
+)
 
 
 def generate_launch_description():
@@ -62,6 +74,9 @@ def generate_launch_description():
     args += [DeclareLaunchArgument(name, default_value=topic,
                                    description=f'Topic remapped onto {topic}.')
              for name, topic in _REMAPPABLE]
+    args += [DeclareLaunchArgument(name, default_value='',
+                                   description=f'Parameter {param} (empty: the params file).')
+             for name, param in _OVERRIDES]
 
     # Before the node: the variable must be in the environment the node process starts with.
     dds_profile = SetEnvironmentVariable(
@@ -77,7 +92,9 @@ def generate_launch_description():
         parameters=[
             LaunchConfiguration('params_file'),
             {'use_sim_time': ParameterValue(LaunchConfiguration('use_sim_time'),
-                                            value_type=bool)},
+                                            value_type=bool),
+             'overrides': [[f'{param}=', LaunchConfiguration(name)]
+                           for name, param in _OVERRIDES]},
         ],
         remappings=[(topic, LaunchConfiguration(name)) for name, topic in _REMAPPABLE],
         ros_arguments=['--log-level', LaunchConfiguration('log_level')],

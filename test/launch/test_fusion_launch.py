@@ -33,10 +33,22 @@ def test_remappable_topics_are_the_node_defaults():
     topics = {ast.literal_eval(item)[1] for item in remappable.elts}
     defaults = set()
     for p in P.PARAMS:
-        if p.name.startswith('topics.') and p.name != 'topics.wrenches':
-            defaults.add(p.default)
-    defaults |= set(P.BY_NAME['topics.wrenches'].default)
+        if not p.name.startswith('topics.') or p.name == 'topics.camera_transport':
+            continue
+        defaults |= set(p.default) if isinstance(p.default, list) else {p.default}
     assert topics == defaults
+
+
+def test_override_arguments_name_real_parameters_and_default_to_empty():
+    tree = _tree()
+    pairs = next(node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+                 and getattr(node.targets[0], 'id', '') == '_OVERRIDES')
+    params = [ast.literal_eval(item)[1] for item in pairs.elts]
+    assert set(params) == {'model.path', 'model.device', 'autostart', 'publish.debug_image',
+                           'detection.score_threshold'}
+    assert all(name in P.BY_NAME for name in params)
+    # Empty unless given: the params file decides (the node ignores empty overrides).
+    assert "DeclareLaunchArgument(name, default_value=''," in LAUNCH.read_text()
 
 
 def test_no_opaque_functions_or_subprocesses():

@@ -88,6 +88,7 @@ from multimodal_fusion.ros.node.parameters import declare_parameters
 from multimodal_fusion.ros.node.parameters import LIVE
 from multimodal_fusion.ros.node.parameters import parameter_table
 from multimodal_fusion.ros.node.parameters import plain_value
+from multimodal_fusion.ros.node.parameters import START
 from multimodal_fusion.ros.node.stats import NodeStats
 from multimodal_fusion.ros.shutdown import init_ros
 from multimodal_fusion.ros.shutdown import shutdown_ros
@@ -466,6 +467,10 @@ class FusionNode(LifecycleNode):
         transitions that apply them. Start-time ones are read-only (rclpy refuses them).
         """
         changes = {p.name: plain_value(p.value) for p in params if p.name in BY_NAME}
+        fixed = [n for n in changes if BY_NAME[n].applies == START]
+        if fixed:
+            return SetParametersResult(successful=False, reason=(
+                f'{", ".join(fixed)} is read at start: restart the node to change it'))
         late = [n for n in changes if BY_NAME[n].applies == CONFIGURE]
         if late and self._state != _UNCONFIGURED:
             return SetParametersResult(successful=False, reason=(

@@ -48,6 +48,10 @@ class Param:
 _QOS_CHOICES = ('sensor_data', 'reliable', 'best_effort')
 
 PARAMS: tuple[Param, ...] = (
+    # First: it decides the values of the others.
+    Param('overrides', [],
+          "'name=value' entries that take precedence over the params file (the launch file's "
+          'arguments model_path, device, ... arrive here); an empty value is ignored.'),
     Param('autostart', True,
           'Configure and activate on start-up (a lifecycle manager may do it instead).'),
     Param('model.path', '',
@@ -228,11 +232,15 @@ def declare_parameters(node) -> dict:
     from rclpy.parameter import Parameter
 
     values = {}
+    overrides: dict[str, str] = {}
     for param in PARAMS:
         when = {START: 'read at start', CONFIGURE: 'applies at configure',
                 LIVE: 'applies at once'}[param.applies]
+        # An empty list needs a set_parameters after declaring (below), which read-only
+        # refuses: the node's own callback refuses later changes of such a parameter.
+        empty_list = isinstance(param.default, list) and not param.default
         descriptor = ParameterDescriptor(description=f'{param.description} ({when})',
-                                         read_only=param.read_only)
+                                         read_only=param.read_only and not empty_list)
         if param.choices:
             descriptor.additional_constraints = f'one of {list(param.choices)}'
         if param.low is not None and isinstance(param.default, float):
@@ -241,7 +249,11 @@ def declare_parameters(node) -> dict:
         elif param.low is not None:
             descriptor.integer_range = [IntegerRange(
                 from_value=int(param.low), to_value=int(param.high), step=1)]
-        if isinstance(param.default, list) and not param.default:
+        if param.name in overrides:
+            # Over whatever the params file says.
+            node.declare_parameter(param.name, _from_text(param, overrides[param.name]),
+                                   descriptor, ignore_override=True)
+        elif isinstance(param.default, list) and not param.default:
             # rclpy cannot tell the type of [], so declare the type, then give the empty
             # list unless the params file or command line already set a value.
             node.declare_parameter(param.name, Parameter.Type.STRING_ARRAY, descriptor)
@@ -254,7 +266,44 @@ def declare_parameters(node) -> dict:
         else:
             node.declare_parameter(param.name, param.default, descriptor)
         values[param.name] = plain_value(node.get_parameter(param.name).value)
+        if param.name == 'overrides':
+            overrides = _parse_overrides(values['overrides'])
     return values
+
+
+def _parse_overrides(entries) -> dict[str, str]:
+    from rclpy.exceptions import InvalidParameterValueException
+
+    out = {}
+    for entry in entries:
+        name, sep, text = entry.partition('=')
+        if not sep or name not in BY_NAME or name == 'overrides':
+            raise InvalidParameterValueException(
+                'overrides', entry, "each entry must be 'name=value' naming a parameter")
+        if text != '':
+            out[name] = text
+    return out
+
+
+def _from_text(param: Param, text: str) -> Any:
+    """A launch argument's text as the parameter's type."""
+    from rclpy.exceptions import InvalidParameterValueException
+
+    default = param.default
+    try:
+        if isinstance(default, bool):
+            if text.lower() not in ('true', 'false'):
+                raise ValueError('expected true or false')
+            return text.lower() == 'true'
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, list):
+            return [t.strip() for t in text.strip('[]').split(',') if t.strip()]
+        return text
+    except ValueError as error:
+        raise InvalidParameterValueException(param.name, text, str(error)) from None
 
 
 def plain_value(value: Any) -> Any:

@@ -76,3 +76,30 @@ def test_declared_on_a_real_node_with_descriptors():
         node.destroy_node()
     finally:
         rclpy.shutdown()
+
+
+def test_overrides_win_over_the_params_file_and_empty_ones_are_ignored():
+    rclpy = pytest.importorskip('rclpy')
+    from rclpy.parameter import Parameter
+    rclpy.init()
+    try:
+        # As the launch file passes its arguments: model_path and device left empty.
+        node = rclpy.create_node('override_probe', parameter_overrides=[
+            Parameter('detection.score_threshold', value=0.5),
+            Parameter('model.path', value='/from/the/yaml.pt'),
+            Parameter('overrides', value=['detection.score_threshold=0.7', 'model.path=',
+                                          'model.device=', 'publish.debug_image=true',
+                                          'autostart=false'])])
+        values = P.declare_parameters(node)
+        assert values['detection.score_threshold'] == 0.7
+        assert values['model.path'] == '/from/the/yaml.pt'
+        assert values['model.device'] == 'auto'
+        assert values['publish.debug_image'] is True and values['autostart'] is False
+        node.destroy_node()
+        bad = rclpy.create_node('override_probe_2', parameter_overrides=[
+            Parameter('overrides', value=['detection.score_threshold=high'])])
+        with pytest.raises(Exception, match='score_threshold'):
+            P.declare_parameters(bad)
+        bad.destroy_node()
+    finally:
+        rclpy.shutdown()
