@@ -39,6 +39,15 @@ setup(
     entry_points={
         'console_scripts': [
             'fusion_node = multimodal_fusion.ros.node.fusion_node:main',
+            'sim_publisher = multimodal_fusion.ros.sim_publisher:main',
+            'demo = multimodal_fusion.ros.demo:main',
+            'fuzz_node = multimodal_fusion.tools.fuzz_node:main',
+            'soak_node = multimodal_fusion.tools.soak_node:main',
+            'bench_models = multimodal_fusion.tools.bench_models:cli',
+            'bench_pipeline = multimodal_fusion.tools.bench_pipeline:main',
+            'bench_transport = multimodal_fusion.tools.bench_transport:main',
+            'train = multimodal_fusion.training.train:main',
+            'evaluate = multimodal_fusion.training.evaluate:main',
         ],
     },
 )

@@ -328,5 +328,11 @@ def main(argv: Optional[Sequence[str]] = None
     return results
 
 
+def cli() -> int:
+    """Console script ``bench_models``: the benchmark, exit code 0."""
+    main()
+    return 0
+
+
 if __name__ == '__main__':
     main()

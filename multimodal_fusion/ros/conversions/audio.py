@@ -71,7 +71,8 @@ def check_audio_info(info: AudioInfo) -> None:
     if info.coding_format.strip().lower() not in PCM_CODING_FORMATS:
         raise MessageFormatError(
             'AudioInfo.coding_format',
-            'uncompressed PCM: one of ' + ', '.join(repr(f) for f in PCM_CODING_FORMATS),
+            'uncompressed PCM (audio_capture: format:=wave): one of '
+            + ', '.join(repr(f) for f in PCM_CODING_FORMATS),
             repr(info.coding_format))
 
 
