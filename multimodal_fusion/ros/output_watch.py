@@ -34,6 +34,9 @@ from multimodal_fusion.ros.sim_publisher import TRUTH_QOS
 
 SCORE_TOPICS: tuple[str, ...] = ('situation_scores', 'action_scores', 'detections')
 MAX_KEPT_NONFINITE = 200
+# An output stamped further ahead of its arrival than this came from a frame stamped in the
+# future (clock skew between machines stays well below it).
+FUTURE_TOLERANCE_NS = 1_000_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,12 +161,15 @@ class OutputWatch(Node):
                                  diagnostics=list(d.diagnostics), truth=list(d.truth))
 
     def output_count(self, after_stamp_ns: Optional[int] = None) -> int:
-        """Detections messages received (with a stamp after ``after_stamp_ns``)."""
+        """Detections messages received; with ``after_stamp_ns``, only those of frames
+        stamped after it and not ahead of their own arrival (a frame stamped in the future
+        says nothing about when it was sent)."""
         with self._lock:
             arrivals = self._data.arrivals['detections']
             if after_stamp_ns is None:
                 return len(arrivals)
-            return sum(1 for _, stamp in arrivals if stamp > after_stamp_ns)
+            return sum(1 for received, stamp in arrivals
+                       if after_stamp_ns < stamp <= received + FUTURE_TOLERANCE_NS)
 
 
 class WatchThread:
@@ -178,4 +184,7 @@ class WatchThread:
 
     def close(self) -> None:
         self.executor.shutdown()
+        # A spin thread still inside rclpy when the process exits can abort it
+        # ("terminate called without an active exception").
+        self.thread.join(timeout=10.0)
         self.node.destroy_node()

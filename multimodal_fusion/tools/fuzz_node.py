@@ -32,7 +32,6 @@ import argparse
 import collections
 import dataclasses
 import json
-import os
 import pathlib
 import re
 import signal
@@ -42,19 +41,22 @@ import threading
 import time
 from typing import Optional, Sequence
 
-from multimodal_fusion.ros.processes import isolated_ros_env
-from multimodal_fusion.ros.processes import node_args
-from multimodal_fusion.ros.processes import start_process
-from multimodal_fusion.ros.processes import stop_process
 from multimodal_fusion.ros.processes import wait_for
 
 NS_PER_S = 1_000_000_000
+# An output stamped further ahead of its arrival came from a frame stamped in the future
+# (as ros/output_watch.py); one older than STALE_OUTPUT_NS from a frame stamped in the past.
+FUTURE_TOLERANCE_NS = 1_000_000_000
+STALE_OUTPUT_NS = 10 * NS_PER_S
 MALFORMED_PREFIX = 'fusion_node: drops/messages/malformed/'
 # The expectation classes of ros/fuzzing.py, repeated so this module imports without ROS.
 EXPECTATIONS = ('reject', 'suspect', 'valid', 'wire')
 # Streams in the node's naming; a malformed key is '<stream>/<Type.field>'.
 _STREAM_PREFIXES = ('touch/', 'proprio/')
 _TRACEBACK = 'Traceback (most recent call last)'
+PRESENT_PREFIX = 'fusion_node: inference/present/'
+# Text is present only for a while after each spoken command, so it is not compared.
+_EPISODIC = ('text',)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,12 +193,52 @@ def malformed_counters(diagnostics: dict) -> dict:
     return dict(out)
 
 
+def present_modalities(diagnostics: dict) -> set:
+    """The modalities the node's last set had (``inference/present/<m>`` True), text aside."""
+    return {k[len(PRESENT_PREFIX):] for k, v in diagnostics.items()
+            if k.startswith(PRESENT_PREFIX) and v == 'True'
+            and k[len(PRESENT_PREFIX):] not in _EPISODIC}
+
+
+def presence_share(before: dict, after: dict) -> str:
+    """Share of the sets published between two diagnostics messages that had each
+    modality (from the ``present_sets/<m>`` and ``outputs`` counters)."""
+    def count(values, key):
+        try:
+            return int(values.get(f'fusion_node: inference/{key}', ''))
+        except ValueError:
+            return None
+
+    sets = (count(after, 'outputs') or 0) - (count(before, 'outputs') or 0)
+    if sets <= 0:
+        return 'no sets published'
+    shares = []
+    for key in sorted(after):
+        if key.startswith('fusion_node: inference/present_sets/'):
+            name = key.rsplit('/', 1)[1]
+            n = (count(after, f'present_sets/{name}') or 0) - (
+                count(before, f'present_sets/{name}') or 0)
+            shares.append(f'{name} {100 * n / sets:.0f}%')
+    return f'{sets} sets: ' + ', '.join(shares)
+
+
 def sent_by_stream(sent: Sequence[Sent]) -> dict:
     """``{stream: Counter(expect -> n)}``."""
     out: dict = collections.defaultdict(collections.Counter)
     for m in sent:
         out[m.stream][m.expect] += 1
     return dict(out)
+
+
+def field_shortfalls(sent: Sequence[Sent], malformed: dict) -> list:
+    """``(stream, field, sent, counted)`` where the node counted a field fewer times than
+    ``reject`` mutations naming it were sent (not refused, refused under another field, or
+    lost in transport)."""
+    expected = collections.Counter((m.stream, m.field) for m in sent
+                                   if m.expect == 'reject' and m.field)
+    return [(stream, field, n, malformed.get(stream, {}).get(field, 0))
+            for (stream, field), n in sorted(expected.items())
+            if malformed.get(stream, {}).get(field, 0) < n]
 
 
 def suspects(sent: Sequence[Sent], start_ns: int, end_ns: int, limit: int = 8) -> list:
@@ -332,17 +374,6 @@ def _stamp_of(message) -> Optional[int]:
     return int(header.stamp.sec) * NS_PER_S + int(header.stamp.nanosec)
 
 
-def _episodes_for(seed: int, seconds: float) -> int:
-    """How many simulator episodes play for at least ``seconds``."""
-    from multimodal_fusion.ros.sim_publisher import total_duration_s
-
-    total, episodes = 0.0, 0
-    while total < seconds:
-        total += total_duration_s(seed, 1, first_episode=episodes)
-        episodes += 1
-    return episodes
-
-
 class _LogWatch:
     """Reads what the node appended to its log since the last call."""
 
@@ -365,12 +396,10 @@ def run(options: FuzzOptions, stop: Optional[threading.Event] = None,
         log=print) -> FuzzReport:
     """One fuzz run (see the module docstring); ``stop`` ends it early, cleanly."""
     import rclpy
-    from rclpy.signals import SignalHandlerOptions
 
     from multimodal_fusion.ros.fuzzing import FuzzPublisher
     from multimodal_fusion.ros.fuzzing import Mutator
-    from multimodal_fusion.ros.output_watch import WatchThread
-    from multimodal_fusion.ros.recorder import RecorderThread
+    from multimodal_fusion.ros.live_session import LiveSession
 
     stop = stop or threading.Event()
     mutator = Mutator(options.seed, streams=options.streams or None,
@@ -378,116 +407,98 @@ def run(options: FuzzOptions, stop: Optional[threading.Event] = None,
     out = pathlib.Path(options.out_dir or tempfile.mkdtemp(prefix='fuzz_node_'))
     out.mkdir(parents=True, exist_ok=True)
     report = FuzzReport(options=options, out_dir=str(out))
-    env = isolated_ros_env(options.domain_id)
-    os.environ.update({k: env[k] for k in ('ROS_DOMAIN_ID', 'ROS_AUTOMATIC_DISCOVERY_RANGE',
-                                           'RMW_IMPLEMENTATION')})
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-    recorder = RecorderThread()
-    watch = WatchThread()
-    fuzz_node = rclpy.create_node('fuzzer')
-    node_log = out / 'node.log'
-    node = start_process(node_args(*options.node_params), env, node_log)
-    report.pids['node'] = node.pid
-    log(f'[fuzz] node pid {node.pid}, domain {env["ROS_DOMAIN_ID"]}, logs in {out}')
-    live = _Live(options, report, stop, log, node, node_log, env, out, watch)
+    session = LiveSession(out, node_params=options.node_params, domain_id=options.domain_id,
+                          log=log)
+    report.pids['node'] = session.node.pid
+    live = _Live(options, report, stop, log, session)
+    fuzz_node = None
     try:
-        live.drive(recorder, FuzzPublisher(fuzz_node), mutator)
+        fuzz_node = rclpy.create_node('fuzzer')
+        live.drive(FuzzPublisher(fuzz_node), mutator)
     finally:
-        if live.publisher is not None:
-            stop_process(live.publisher)
-        exit_code = stop_process(node)
-        snap = watch.node.snapshot()
-        recorder_alive = recorder.thread.is_alive()
-        recording = recorder.node.snapshot()
-        watch.close()
-        recorder.close()
-        fuzz_node.destroy_node()
-        rclpy.try_shutdown()
+        snap = session.watch.node.snapshot()
+        recorder_alive = session.recorder.thread.is_alive()
+        recording = session.recorder.node.snapshot()
+        if fuzz_node is not None:
+            fuzz_node.destroy_node()
+        exit_code, _ = session.close()
     report.interrupted = stop.is_set()
     if live.fuzz_start_ns:
-        _analyse(report, snap, recording, node_log.read_text(errors='replace'), live,
-                 exit_code, recorder_alive)
+        _analyse(report, snap, recording, session.node_log.read_text(errors='replace'),
+                 live, exit_code, recorder_alive)
     return report
 
 
 class _Live:
-    """The phases of a run with its children started: background stream, baseline, fuzz,
-    resume. Each returns early (setting ``report.setup_error``) when it cannot go on."""
+    """The phases of a run: background stream, baseline, fuzz, resume. Each returns early
+    (setting ``report.setup_error``) when the run cannot go on."""
 
-    def __init__(self, options, report, stop, log, node, node_log, env, out, watch) -> None:
+    def __init__(self, options, report, stop, log, session) -> None:
         self.o = options
         self.report = report
         self.stop = stop
         self.log = log
-        self.node = node
-        self.node_log = node_log
-        self.env = env
-        self.out = out
-        self.watch = watch
-        self.publisher = None
+        self.session = session
+        self.watch = session.watch.node
         self.fuzz_start_ns = 0
         self.fuzz_end_ns = 0
         self.resume_deadline_ns = 0
         self.watch_end_ns = 0
         self.node_alive = False
         self.sim_alive = False
+        self.present_before: set = set()
+        self.diagnostics_before: dict = {}
+        self._logwatch = _LogWatch(session.node_log)
 
-    def _node_gone(self) -> bool:
-        return self.node.poll() is not None
-
-    def drive(self, recorder, fuzz, mutator) -> None:
-        o, report, stop, watch = self.o, self.report, self.stop, self.watch
-        if not wait_for(lambda: recorder.node.snapshot().label_info is not None
-                        or self._node_gone() or stop.is_set(), timeout=180):
-            report.setup_error = 'the node did not configure within 180 s'
+    def drive(self, fuzz, mutator) -> None:
+        o, report, stop, session = self.o, self.report, self.stop, self.session
+        report.setup_error = session.wait_configured(stop)
+        if report.setup_error or stop.is_set():
             return
-        if stop.is_set():
-            return
-        if self._node_gone():
-            report.setup_error = f'the node exited with {self.node.returncode} at start'
-            return
-        planned_s = o.warmup_s + o.messages / o.rate_hz * 2.0 + o.resume_timeout_s + 60.0
-        episodes = _episodes_for(o.sim_seed, planned_s)
-        self.publisher = start_process(
-            ['-m', 'multimodal_fusion.ros.sim_publisher', '--seed', str(o.sim_seed),
-             '--episodes', str(episodes), '--wait-for-subscribers', '10'],
-            self.env, self.out / 'sim_publisher.log')
-        report.pids['sim_publisher'] = self.publisher.pid
-        self.log(f'[fuzz] node active; simulator pid {self.publisher.pid} plays {episodes} '
-                 'episodes')
+        session.start_simulator(
+            o.sim_seed, o.warmup_s + o.messages / o.rate_hz * 2.0 + o.resume_timeout_s + 60.0)
+        report.pids['sim_publisher'] = session.publisher.pid
         if not wait_for(lambda: fuzz.matched() or stop.is_set(), timeout=30):
             report.setup_error = 'the node did not subscribe to every fuzzed topic in 30 s'
             return
-        baseline = wait_for(lambda: watch.node.output_count() >= o.min_outputs
-                            or self._node_gone() or stop.is_set(), timeout=90)
+        baseline = wait_for(lambda: self.watch.output_count() >= o.min_outputs
+                            or session.node_gone() or stop.is_set(), timeout=90)
         if stop.is_set():
             return
-        if not baseline or self._node_gone():
+        if not baseline or session.node_gone():
             report.setup_error = 'no outputs from the valid stream before the fuzz'
             return
         if stop.wait(o.warmup_s):
             return
-        self.log(f'[fuzz] {watch.node.output_count()} outputs before the fuzz; sending '
+        self.diagnostics_before = self.watch.snapshot().latest_diagnostics()
+        self.present_before = present_modalities(self.diagnostics_before)
+        self.log(f'[fuzz] {self.watch.output_count()} outputs before the fuzz; sending '
                  f'{o.messages} mutations at {o.rate_hz:g}/s')
         self._fuzz(fuzz, mutator)
         if stop.is_set():
             return
         self.log(f'[fuzz] sent {len(report.sent)} in {report.fuzz_s:.1f} s; waiting for '
                  'outputs')
-        wait_for(lambda: watch.node.output_count(self.fuzz_end_ns) >= o.min_outputs
-                 or self._node_gone() or stop.is_set(), timeout=o.resume_timeout_s)
+        wait_for(lambda: (self.watch.output_count(self.fuzz_end_ns) >= o.min_outputs
+                          and self._present_again()) or session.node_gone() or stop.is_set(),
+                 timeout=o.resume_timeout_s)
         self.resume_deadline_ns = self.fuzz_end_ns + int(o.resume_timeout_s * NS_PER_S)
         if _TRACEBACK in self._logwatch.new_text():
             _incident(report, 'a traceback appeared in the node log', self.fuzz_start_ns)
-        # Three diagnostics periods, so the counters include the last mutations.
+        # A few diagnostics periods, so the counters include the last mutations.
         stop.wait(1.5)
         self.watch_end_ns = time.time_ns() - 500_000_000  # outputs in flight are not gaps
-        self.node_alive = not self._node_gone()
-        self.sim_alive = self.publisher.poll() is None
+        self.node_alive = not session.node_gone()
+        self.sim_alive = session.simulator_running()
+
+    def _present_again(self) -> bool:
+        """Every modality present before the fuzz is in a set reported after it."""
+        after = [values for t, values in self.watch.snapshot().diagnostics
+                 if t > self.fuzz_end_ns]
+        return bool(after) and self.present_before <= present_modalities(after[-1])
 
     def _fuzz(self, fuzz, mutator) -> None:
         o, report, stop = self.o, self.report, self.stop
-        self._logwatch = _LogWatch(self.node_log)
         self._logwatch.new_text()
         period = 1.0 / o.rate_hz
         self.fuzz_start_ns = report.fuzz_start_ns = time.time_ns()
@@ -511,15 +522,21 @@ class _Live:
                 if _TRACEBACK in self._logwatch.new_text():
                     _incident(report, 'a traceback appeared in the node log',
                               self.fuzz_start_ns)
-                if self._node_gone():
-                    _incident(report, f'the node exited with {self.node.returncode}',
-                              self.fuzz_start_ns)
+                if self.session.node_gone():
+                    _incident(report, 'the node exited with '
+                              f'{self.session.node.returncode}', self.fuzz_start_ns)
                     break
             if index and index % 1000 == 0:
-                self.log(f'[fuzz] {index} sent, {self.watch.node.output_count()} outputs')
+                self.log(f'[fuzz] {index} sent, {self.watch.output_count()} outputs')
         fuzz.restore()
         self.fuzz_end_ns = time.time_ns()
         report.fuzz_s = (self.fuzz_end_ns - self.fuzz_start_ns) / NS_PER_S
+
+
+def _stamp_examples(pairs) -> str:
+    stamps = sorted({stamp for _, stamp in pairs})
+    shown = ', '.join(f'{s / NS_PER_S:.0f} s' for s in stamps[:3])
+    return f'{len(pairs)} (camera frames accepted with such stamps; stamps {shown}...)'
 
 
 def _incident(report: FuzzReport, what: str, fuzz_start_ns: int) -> None:
@@ -545,7 +562,10 @@ def _analyse(report: FuzzReport, snap, recording, log: str, live: _Live,
 
     arrivals = snap.arrivals['detections']
     received = [r for r, _ in arrivals]
-    after = sorted(r for r, stamp in arrivals if stamp > fuzz_end_ns)
+    after = sorted(r for r, stamp in arrivals
+                   if fuzz_end_ns < stamp <= r + FUTURE_TOLERANCE_NS)
+    future = [(r, stamp) for r, stamp in arrivals if stamp > r + FUTURE_TOLERANCE_NS]
+    past = [(r, stamp) for r, stamp in arrivals if r - stamp > STALE_OUTPUT_NS]
     during = [r for r in received if fuzz_start_ns <= r <= fuzz_end_ns]
     report.outputs = {
         'before_fuzz': sum(1 for r in received if r < fuzz_start_ns),
@@ -555,6 +575,8 @@ def _analyse(report: FuzzReport, snap, recording, log: str, live: _Live,
         'camera_frames_published': len(snap.truth),
         'recorder_outputs': len(recording.outputs),
         'resume_s': (after[0] - fuzz_end_ns) / NS_PER_S if after else None,
+        'stamped_in_the_future': len(future),
+        'stamped_over_10_s_old': len(past),
     }
     for start, end in output_gaps(received, fuzz_start_ns, end_ns, int(o.gap_s * NS_PER_S)):
         length = f'{(end - start) / NS_PER_S:.1f} s' if end else 'never resumed'
@@ -589,6 +611,12 @@ def _analyse(report: FuzzReport, snap, recording, log: str, live: _Live,
         detail += '; the simulator had stopped (raise its episodes)'
     c.append(Check(f'outputs resumed within {o.resume_timeout_s:g} s', resumed and sim_alive,
                    detail))
+    present_after = present_modalities(diagnostics)
+    missing = sorted(live.present_before - present_after)
+    c.append(Check('every modality present again after the fuzz', not missing and bool(
+        live.present_before), f'absent: {", ".join(missing)}' if missing else (
+            ', '.join(sorted(present_after)) if live.present_before
+            else 'no presence reported before the fuzz')))
     nonfinite = sum(snap.nonfinite_count.values())
     c.append(Check('no NaN/Inf in published scores, boxes, poses', nonfinite == 0,
                    f'{nonfinite} messages with non-finite values ' + json.dumps(
@@ -605,12 +633,25 @@ def _analyse(report: FuzzReport, snap, recording, log: str, live: _Live,
             f'nothing counted on {", ".join(silent)}' if silent else
             f'{sum(sum(f.values()) for f in report.malformed.values())} counted for '
             f'{sum(s["reject"] for s in sent.values())} sent malformed')))
-    c.append(Check('inference errors (diagnostics)', None,
-                   diagnostics.get('fusion_node: inference/inference_errors', 'n/a')))
+    failed = {k.split('/', 1)[1]: v for k, v in diagnostics.items()
+              if '/failed_sets/' in k or k.endswith('/inference_errors')}
+    short = field_shortfalls(report.sent, report.malformed)
+    c.append(Check('fields counted fewer times than malformed messages sent for them', None,
+                   '; '.join(f'{st} {f}: {n} of {m}' for st, f, m, n in short[:6])
+                   + (f' (+{len(short) - 6} more)' if len(short) > 6 else '') if short
+                   else 'none (every field counted at least as often as sent malformed)'))
+    c.append(Check('failed sets (diagnostics)', None,
+                   ', '.join(f'{k} {v}' for k, v in failed.items()) or 'none'))
+    c.append(Check('sets with each modality present, fuzz and resume', None,
+                   presence_share(live.diagnostics_before, diagnostics)))
     c.append(Check('outputs during the fuzz', None,
                    f'{len(during)} in {report.fuzz_s:.1f} s; '
                    f'{sum(1 for i in report.incidents if i.what.startswith("no output"))} '
                    f'gaps over {o.gap_s:g} s'))
+    c.append(Check('outputs stamped > 1 s ahead of their arrival', None,
+                   _stamp_examples(future) if future else 'none'))
+    c.append(Check('outputs stamped > 10 s before their arrival', None,
+                   _stamp_examples(past) if past else 'none'))
     c.append(Check('node exit code on SIGINT', None, str(exit_code)))
     if not recorder_alive:
         c.append(Check('recorder thread', None,

@@ -77,6 +77,7 @@ def test_smoke_fuzz_leaves_the_node_alive_finite_and_publishing(tmp_path):
     assert checks['node alive after the fuzz']['ok'], summary
     resumed = [c for name, c in checks.items() if name.startswith('outputs resumed')]
     assert resumed and resumed[0]['ok'], summary
+    assert checks['every modality present again after the fuzz']['ok'], summary
     assert checks['no NaN/Inf in published scores, boxes, poses']['ok'], summary
     assert checks['no traceback in the node log']['ok'], summary
     assert checks['malformed messages counted on every stream']['ok'], summary
