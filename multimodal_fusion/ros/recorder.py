@@ -169,7 +169,10 @@ class RecorderThread:
         self.thread.start()
 
     def close(self) -> None:
+        # The spin thread ends before the node goes: destroying a node under a spinning
+        # executor can abort the process ('terminate called without an active exception').
         self.executor.shutdown()
+        self.thread.join(timeout=5.0)
         self.node.destroy_node()
 
 

@@ -151,6 +151,7 @@ class SensorDriver:
         period = 1.0 / self.ROBOT_HZ
         next_camera = next_robot = next_audio = time.monotonic()
         next_joints = [next_robot] * len(self.joint_topics)
+        audio_stamp = None
         joints = len(JOINT_NAMES)
         imu = np.array([0, 0, 0, 1.0, 0, 0, 0, 0, 0, 9.81])
         silence = np.zeros(int(self.AUDIO_CHUNK_S * 16000))
@@ -178,9 +179,14 @@ class SensorDriver:
                                 joint_names=names, header=make_header(stamp, 'base')))
             if now >= next_audio:
                 next_audio += self.AUDIO_CHUNK_S
-                self._send('audio', array_to_audio(
-                    silence, self.info,
-                    header=make_header(stamp - int(self.AUDIO_CHUNK_S * 1e9), 'mic')))
+                # Stamped by sample count, as a sound card's clock would, resynchronised
+                # only if the driver fell far behind (not by when it got to publish).
+                chunk_ns = int(self.AUDIO_CHUNK_S * 1e9)
+                if audio_stamp is None or abs(stamp - chunk_ns - audio_stamp) > 300_000_000:
+                    audio_stamp = stamp - chunk_ns
+                self._send('audio', array_to_audio(silence, self.info,
+                                                   header=make_header(audio_stamp, 'mic')))
+                audio_stamp += chunk_ns
             if now >= next_camera:
                 next_camera += 1.0 / self.CAMERA_HZ
                 if 'camera' not in self.paused:

@@ -33,8 +33,10 @@ def test_nothing_is_judged_before_enough_chunks():
 @pytest.mark.parametrize('described', [48000 * 2, 16000 * 2 * 2, 8000 * 2])
 def test_a_description_that_does_not_fit_the_data_is_caught(described):
     # The audit's case: AudioInfo changes rate or channels mid-stream, the data does not.
-    check = AudioRateCheck()
+    check = AudioRateCheck(persist=5)
     feed(check, 30)
+    # Reported once it has held for `persist` checks (one per chunk), not before.
+    assert [check.mismatch(described) for _ in range(4)] == [None] * 4
     assert check.mismatch(described) == pytest.approx(S16_MONO_16K, rel=0.01)
 
 
