@@ -6,27 +6,13 @@ The sentence encoder is replaced by a deterministic hash embedding so these test
 exported MiniLM and stay fast; the real embedder is exercised by the shipped-model test.
 """
 
-import hashlib
-
-import numpy as np
 import pytest
 
 from multimodal_fusion.training.dataset import generate_split
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
-
-TRAIN_SIZE = 24
-VAL_SIZE = 8
-
-
-def fake_embed(utterances):
-    """``(b, 384)`` unit vectors seeded by each utterance's hash."""
-    rows = []
-    for u in utterances:
-        seed = int.from_bytes(hashlib.sha256(u.encode()).digest()[:8], 'little')
-        v = np.random.default_rng(seed).standard_normal(384).astype(np.float32)
-        rows.append(v / np.linalg.norm(v))
-    return np.stack(rows)
-
+from multimodal_fusion.training.testing import fake_embed
+from multimodal_fusion.training.testing import TRAIN_SIZE
+from multimodal_fusion.training.testing import VAL_SIZE
 
 @pytest.fixture(scope='session')
 def dataset_root(tmp_path_factory):

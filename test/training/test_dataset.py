@@ -17,8 +17,8 @@ from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import SimulatedSplit
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
 
-from .conftest import fake_embed
-from .conftest import TRAIN_SIZE
+from multimodal_fusion.training.testing import fake_embed
+from multimodal_fusion.training.testing import TRAIN_SIZE
 
 
 def test_split_seeds_are_distinct():

@@ -24,7 +24,7 @@ from multimodal_fusion.training.frozen import train_tail
 from multimodal_fusion.training.train import model_config
 from multimodal_fusion.training.train import TrainSettings
 
-from .conftest import TRAIN_SIZE
+from multimodal_fusion.training.testing import TRAIN_SIZE
 
 
 def test_masks():

@@ -15,8 +15,8 @@ from multimodal_fusion.training.train import settings_from_args
 from multimodal_fusion.training.train import Trainer
 from multimodal_fusion.training.train import TrainSettings
 
-from .conftest import TRAIN_SIZE
-from .conftest import VAL_SIZE
+from multimodal_fusion.training.testing import TRAIN_SIZE
+from multimodal_fusion.training.testing import VAL_SIZE
 
 
 def _settings(**overrides):
