@@ -322,10 +322,12 @@ class FusionNode(LifecycleNode):
         if topics.imu:
             stamped.append(('proprio', 'proprio/imu', Imu, topics.imu, handlers.imu))
         if config.sync.implementation == 'message_filters':
+            # message_filters decides which camera frames make sets; every message of every
+            # stream still feeds its window directly (its callback only gets the messages
+            # it matched, so high-rate streams would arrive at the camera's rate).
             required = config.sync.required
-            matched = [s for s in stamped if s[0] in required]
-            stamped = [s for s in stamped if s[0] not in required]
-            self._match_with_message_filters(matched, sensor)
+            self._match_with_message_filters([s for s in stamped if s[0] in required], sensor)
+            stamped = stamped[1:]  # the camera comes through the matcher only
         for _, stream, msg_type, topic, handler in stamped:
             self._add_subscription(msg_type, topic, sensor, handler, stream=stream)
         # audio_capture latches its AudioInfo (reliable, transient local, depth 1) and may
@@ -340,18 +342,16 @@ class FusionNode(LifecycleNode):
 
     def _match_with_message_filters(self, matched, profile) -> None:
         """message_filters' ApproximateTimeSynchronizer over the camera and the required
-        streams; each matched set is fed to the builtin synchroniser camera last, so the
-        camera frame completes a set whose required windows are already filled."""
+        streams (``matched[0]`` is the camera): a matched set hands its camera frame to the
+        builtin synchroniser, whose windows the direct subscriptions keep filled."""
         import message_filters
 
         filters = [message_filters.Subscriber(self, msg_type, topic, qos_profile=profile)
                    for _, _, msg_type, topic, _ in matched]
-        handlers = [handler for *_, handler in matched]
+        camera = matched[0][4]
 
         def on_matched(*msgs):
-            for handler, msg in list(zip(handlers, msgs))[1:]:
-                handler(msg)
-            handlers[0](msgs[0])
+            camera(msgs[0])
 
         self._mf_sync = message_filters.ApproximateTimeSynchronizer(
             filters, self.config.sync.queue_size, self.config.sync.slop_s)

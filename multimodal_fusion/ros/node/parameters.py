@@ -200,6 +200,11 @@ def validate_all(values: dict) -> list[str]:
     if 'camera' not in required:
         # Outputs carry the camera frame's header and detections need its pixels.
         problems.append('sync.required must include camera, the set anchor')
+    if values.get('sync.implementation') == 'message_filters' and values.get('sync.slop') == 0:
+        # Its ApproximateTimeSynchronizer keeps only sets whose span is strictly below the
+        # slop: with 0 it would never emit one.
+        problems.append('sync.slop must be > 0 with sync.implementation message_filters '
+                        '(it matches only sets whose stamp span is strictly below the slop)')
     return problems
 
 

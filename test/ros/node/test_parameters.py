@@ -103,3 +103,12 @@ def test_overrides_win_over_the_params_file_and_empty_ones_are_ignored():
         bad.destroy_node()
     finally:
         rclpy.shutdown()
+
+
+def test_message_filters_with_zero_slop_is_refused():
+    # Upstream requires span < slop strictly: with 0 the node would never publish.
+    values = {p.name: p.default for p in P.PARAMS}
+    values.update({'sync.implementation': 'message_filters', 'sync.slop': 0.0})
+    assert any('strictly below' in p for p in P.validate_all(values))
+    values['sync.implementation'] = 'builtin'
+    assert P.validate_all(values) == []  # the builtin policy accepts span == slop
