@@ -7,8 +7,8 @@
 
 The node configures and activates itself (parameter ``autostart``); set it false in the
 params file, or pass ``autostart:=false``, to leave the transitions to a lifecycle manager.
-``model_path``, ``device``, ``autostart``, ``debug_image`` and ``score_threshold`` override
-the params file when given (``model_path:=/models/mine.pt device:=cuda``) and leave it alone
+``model_path``, ``device``, ``autostart``, ``debug_image``, ``score_threshold`` and
+``camera_transport`` (``raw`` or ``compressed``) override the params file when given (``model_path:=/models/mine.pt device:=cuda``) and leave it alone
 when not.
 
 ``dds_profile`` sets ``FASTDDS_DEFAULT_PROFILES_FILE`` for the processes of this launch
@@ -48,6 +48,7 @@ _OVERRIDES = (
     ('autostart', 'autostart'),
     ('debug_image', 'publish.debug_image'),
     ('score_threshold', 'detection.score_threshold'),
+    ('camera_transport', 'topics.camera_transport'),
 )
 
 

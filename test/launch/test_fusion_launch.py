@@ -45,7 +45,7 @@ def test_override_arguments_name_real_parameters_and_default_to_empty():
                  and getattr(node.targets[0], 'id', '') == '_OVERRIDES')
     params = [ast.literal_eval(item)[1] for item in pairs.elts]
     assert set(params) == {'model.path', 'model.device', 'autostart', 'publish.debug_image',
-                           'detection.score_threshold'}
+                           'detection.score_threshold', 'topics.camera_transport'}
     assert all(name in P.BY_NAME for name in params)
     # Empty unless given: the params file decides (the node ignores empty overrides).
     assert "DeclareLaunchArgument(name, default_value=''," in LAUNCH.read_text()
