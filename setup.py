@@ -40,6 +40,8 @@ setup(
         'console_scripts': [
             'fusion_node = multimodal_fusion.ros.node.fusion_node:main',
             'sim_publisher = multimodal_fusion.ros.sim_publisher:main',
+            'record_bag = multimodal_fusion.ros.bag_recorder:main',
+            'bag_player = multimodal_fusion.ros.bag_player:main',
             'demo = multimodal_fusion.ros.demo:main',
             'fuzz_node = multimodal_fusion.tools.fuzz_node:main',
             'soak_node = multimodal_fusion.tools.soak_node:main',

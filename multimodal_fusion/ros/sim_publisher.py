@@ -25,6 +25,7 @@ The messages are built by :mod:`multimodal_fusion.ros.sim_messages`, as in the b
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import threading
 import time
@@ -90,13 +91,17 @@ class SimPublisher(Node):
         (for nodes run with ``use_sim_time``); otherwise they are the wall-clock times.
         """
         wall = self.get_clock()
+        streams = [s for s in STREAMS if s in self.streams]
+        # The first episode is generated before the clock starts: otherwise its seconds of
+        # generation made the first frames late, then sent them in a burst.
+        events = timeline(self.simulator, self.episodes, streams)
+        first = next(events, None)
         wall_base = self.start_ns if self.start_ns is not None else wall.now().nanoseconds
         stamp_base = SIM_TIME_ORIGIN_NS if self.pub_clock is not None else wall_base
-        streams = [s for s in STREAMS if s in self.streams]
         for topic, msg in self.messages.start(stamp_base, streams):
             self.pub[topic].publish(msg)
         last_clock_ns = -1
-        for event in timeline(self.simulator, self.episodes, streams):
+        for event in itertools.chain([first] if first is not None else [], events):
             delay = (wall_base + event.at_ns - wall.now().nanoseconds) / 1e9
             if delay > 0 and self.stop.wait(delay):
                 return
