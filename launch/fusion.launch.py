@@ -8,8 +8,8 @@
 The node configures and activates itself (parameter ``autostart``); set it false in the
 params file, or pass ``autostart:=false``, to leave the transitions to a lifecycle manager.
 ``model_path``, ``device``, ``autostart``, ``debug_image``, ``score_threshold`` and
-``camera_transport`` (``raw`` or ``compressed``) override the params file when given (``model_path:=/models/mine.pt device:=cuda``) and leave it alone
-when not.
+``camera_transport`` (``raw`` or ``compressed``) override the params file when given
+(``model_path:=/models/mine.pt device:=cuda``) and leave it alone when not.
 
 ``dds_profile`` sets ``FASTDDS_DEFAULT_PROFILES_FILE`` for the processes of this launch
 (default: the shipped ``config/fastdds_large_frames.xml``, a shared-memory segment sized for
@@ -26,8 +26,8 @@ from launch.substitutions import LaunchConfiguration
 from launch.substitutions import NotEqualsSubstitution
 from launch.substitutions import PathJoinSubstitution
 from launch_ros.actions import LifecycleNode
-from launch_ros.substitutions import FindPackageShare
 from launch_ros.parameter_descriptions import ParameterValue
+from launch_ros.substitutions import FindPackageShare
 
 # (launch argument, topic the node subscribes to, default remapping target)
 _REMAPPABLE = (

@@ -21,17 +21,16 @@ import os
 import pathlib
 import shutil
 import tempfile
+from typing import Optional, Sequence
 import warnings
-from typing import Optional
-from typing import Sequence
 
 import torch
 from torch import nn
 from torch import Tensor
 
+from multimodal_fusion.preprocessing.text_embedder import text_encoder_dir
 from multimodal_fusion.preprocessing.text_embedder import TEXT_ENCODER_FILE
 from multimodal_fusion.preprocessing.text_embedder import TOKENIZER_FILE
-from multimodal_fusion.preprocessing.text_embedder import text_encoder_dir
 
 INFO_FILE = 'text_encoder.json'
 SOURCE_MODEL = 'sentence-transformers/all-MiniLM-L6-v2'

@@ -8,9 +8,9 @@ and the accuracy test use the same class, so what they measure is what the node 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import pathlib
 import time
-from dataclasses import dataclass
 from typing import Optional
 
 import torch

@@ -25,6 +25,7 @@ _BOX_CHANNELS: Final[int] = 5
 # Relative positions the referring head composes, in this order, then 'no position said'.
 POSITION_ORDER: Final[tuple[str, str, str]] = ('left', 'middle', 'right')
 
+
 class ClassifierHead(nn.Module):
     """``LayerNorm -> Linear -> GELU -> Dropout -> Linear``.
 
@@ -311,7 +312,8 @@ class ReferringHead(nn.Module):
         self.num_classes = num_classes
         self.num_colors = num_colors
         self.num_sizes = num_sizes
-        width = 1 + (num_classes + 1) + (num_colors + 1) + (num_sizes + 1) + len(POSITION_ORDER) + 1
+        width = (1 + (num_classes + 1) + (num_colors + 1) + (num_sizes + 1)
+                 + len(POSITION_ORDER) + 1)
         self.parser = ClassifierHead(dim=dim, hidden=hidden, out_features=width,
                                      dropout=dropout)
 

@@ -8,8 +8,8 @@ from multimodal_fusion.preprocessing.batch import Preprocessor
 from multimodal_fusion.preprocessing.camera import prepare_camera
 from multimodal_fusion.preprocessing.log_mel import LogMelSpectrogram
 from multimodal_fusion.preprocessing.log_mel import mel_filterbank
-from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.preprocessing.text_embedder import text_encoder_dir
+from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.preprocessing.windows import fit_window
 
 __all__ = [

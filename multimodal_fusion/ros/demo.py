@@ -30,8 +30,8 @@ from multimodal_fusion.ros.processes import node_args
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
 from multimodal_fusion.ros.processes import wait_for
-from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import RecorderThread
+from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import score
 
 

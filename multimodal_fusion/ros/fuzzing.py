@@ -35,15 +35,14 @@ import array
 import dataclasses
 from typing import Callable, Optional, Union
 
+from audio_common_msgs.msg import AudioDataStamped
+from audio_common_msgs.msg import AudioInfo
+from geometry_msgs.msg import WrenchStamped
 import numpy as np
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
 from rclpy.serialization import serialize_message
-
-from audio_common_msgs.msg import AudioDataStamped
-from audio_common_msgs.msg import AudioInfo
-from geometry_msgs.msg import WrenchStamped
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
 from sensor_msgs.msg import JointState

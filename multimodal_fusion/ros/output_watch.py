@@ -19,12 +19,11 @@ import math
 import threading
 from typing import Optional
 
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
-
-from diagnostic_msgs.msg import DiagnosticArray
 from std_msgs.msg import String
 from vision_msgs.msg import Classification
 from vision_msgs.msg import Detection2DArray

@@ -10,21 +10,20 @@ use both.
 from __future__ import annotations
 
 import collections
+from dataclasses import dataclass
+from dataclasses import field
 import json
 import math
 import threading
-from dataclasses import dataclass
-from dataclasses import field
 from typing import Optional
 
+from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
-
-from diagnostic_msgs.msg import DiagnosticArray
 from sensor_msgs.msg import Image
 from std_msgs.msg import String
 from vision_msgs.msg import Classification

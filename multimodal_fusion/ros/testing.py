@@ -15,15 +15,14 @@ import threading
 import time
 from typing import Optional
 
+from audio_common_msgs.msg import AudioDataStamped
+from audio_common_msgs.msg import AudioInfo
+from geometry_msgs.msg import WrenchStamped
 import numpy as np
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
-
-from audio_common_msgs.msg import AudioDataStamped
-from audio_common_msgs.msg import AudioInfo
-from geometry_msgs.msg import WrenchStamped
 from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
@@ -277,8 +276,8 @@ class NodeControl:
         request = SetParameters.Request()
         request.parameters = [Parameter(k.replace('__', '.'), value=v).to_parameter_msg()
                               for k, v in values.items()]
-        return [(r.successful, r.reason) for r in self._call(self._set, request,
-                                                              timeout).results]
+        results = self._call(self._set, request, timeout).results
+        return [(r.successful, r.reason) for r in results]
 
 
 def publish_frames(width: int, height: int, count: int, rate_hz: float = 30.0,

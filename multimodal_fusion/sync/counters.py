@@ -9,9 +9,9 @@ or ``time_jump``, a dead wrist sensor as ``stale``).
 
 from __future__ import annotations
 
+from collections import Counter
 import enum
 import threading
-from collections import Counter
 from typing import Optional
 
 

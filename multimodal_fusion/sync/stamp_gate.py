@@ -14,8 +14,8 @@ others back, so one faulty driver cannot stop the outputs.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
+import enum
 from typing import Optional
 
 

@@ -23,9 +23,9 @@ per wrist, ``proprio/joints`` and, with an IMU, ``proprio/imu``.
 from __future__ import annotations
 
 import collections
-import threading
 from dataclasses import dataclass
 from dataclasses import replace
+import threading
 from typing import Any, Callable, Optional
 
 import numpy as np

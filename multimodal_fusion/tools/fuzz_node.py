@@ -358,8 +358,8 @@ def format_report(report: FuzzReport) -> str:
         lines += ['', 'Tracebacks in the node log:', '']
         for n, text in report.tracebacks[:5]:
             lines += [f'{n} x:', '```', text, '```']
-    lines += ['', 'Node log lines: ' + ', '.join(f'{k} {v}' for k, v in
-                                                  report.log_counts.items())]
+    lines += ['', 'Node log lines: ' + ', '.join(f'{k} {v}'
+                                                 for k, v in report.log_counts.items())]
     if report.out_dir:
         lines.append(f'Logs: {report.out_dir}')
     return '\n'.join(lines)
@@ -673,8 +673,8 @@ def triage_candidates(report: FuzzReport) -> list[tuple[str, str, str]]:
         return []
     first = report.fuzz_start_ns + int(report.incidents[0].time_s * NS_PER_S)
     lookback = int((report.options.lookback_s + 0.25) * NS_PER_S)
-    return [(s, k, e) for s, k, e, _ in suspects(report.sent, first - lookback,
-                                                  first + 200_000_000, limit=1000)]
+    found = suspects(report.sent, first - lookback, first + 200_000_000, limit=1000)
+    return [(s, k, e) for s, k, e, _ in found]
 
 
 def triage(report: FuzzReport, messages: int, max_runs: int, stop: threading.Event,

@@ -25,8 +25,7 @@ import pathlib
 import random
 import sys
 import time
-from typing import Optional
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 import torch
@@ -48,9 +47,9 @@ from multimodal_fusion.modules.fusion.base import FusionConfig
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import COLORS
-from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.sim.vocab import OBJECT_CLASSES
 from multimodal_fusion.sim.vocab import SITUATIONS
+from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import SimulatedSplit

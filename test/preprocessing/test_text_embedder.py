@@ -11,8 +11,8 @@ import torch
 from torch import nn
 from torch import Tensor
 
-from multimodal_fusion.preprocessing.text_embedder import TEXT_ENCODER_FILE
 from multimodal_fusion.preprocessing.text_embedder import text_encoder_dir
+from multimodal_fusion.preprocessing.text_embedder import TEXT_ENCODER_FILE
 from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.preprocessing.text_embedder import TOKENIZER_FILE
 

@@ -18,9 +18,8 @@ from multimodal_fusion.sim.speech import CONFUSIONS
 from multimodal_fusion.sim.speech import grammar_vocabulary
 from multimodal_fusion.sim.vocab import PERSON_CLASS
 
-sklearn = pytest.importorskip('sklearn')
-from sklearn.ensemble import HistGradientBoostingClassifier  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
+ensemble = pytest.importorskip('sklearn.ensemble')
+metrics = pytest.importorskip('sklearn.metrics')
 
 pytestmark = pytest.mark.slow
 _PER_SITUATION = 150
@@ -87,10 +86,10 @@ def test_each_single_modality_is_clearly_worse_than_all(sim_config):
     train = np.arange(labels.size) < int(0.75 * labels.size)
 
     def score(x):
-        model = HistGradientBoostingClassifier(max_iter=50, max_leaf_nodes=15,
-                                               early_stopping=False, random_state=0)
+        model = ensemble.HistGradientBoostingClassifier(max_iter=50, max_leaf_nodes=15,
+                                                        early_stopping=False, random_state=0)
         model.fit(x[train], labels[train])
-        return f1_score(labels[~train], model.predict(x[~train]), average='macro')
+        return metrics.f1_score(labels[~train], model.predict(x[~train]), average='macro')
     arrays = {m: np.asarray(v) for m, v in features.items()}
     together = score(np.concatenate(list(arrays.values()), axis=1))
     alone = {m: score(x) for m, x in arrays.items()}

@@ -5,8 +5,8 @@ import shutil
 import numpy as np
 import pytest
 
-from multimodal_fusion.sim.tts import SPEEDS
 from multimodal_fusion.sim.tts import SpeechSynthesizer
+from multimodal_fusion.sim.tts import SPEEDS
 from multimodal_fusion.sim.tts import VOICES
 
 pytestmark = pytest.mark.skipif(shutil.which('espeak-ng') is None,

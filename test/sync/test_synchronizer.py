@@ -396,7 +396,7 @@ def test_backwards_time_jump_clears_everything_once_and_counts():
     assert sync.time_jumps == 1
     assert sync.stream_jumps == {'proprio/joints': 1}
     assert [(j.stream, j.whole_timeline) for j in jumps] == [('proprio/joints', False),
-                                                            ('camera', True)]
+                                                             ('camera', True)]
     assert jumps[1].jump_s > 2.9
     assert sync.last_time_jump == jumps[1]
     assert sets

@@ -14,6 +14,7 @@ from multimodal_fusion.training.testing import fake_embed
 from multimodal_fusion.training.testing import TRAIN_SIZE
 from multimodal_fusion.training.testing import VAL_SIZE
 
+
 @pytest.fixture(scope='session')
 def dataset_root(tmp_path_factory):
     """A cache root holding the train and val splits of sizes TRAIN_SIZE and VAL_SIZE."""

@@ -21,10 +21,9 @@ from multimodal_fusion.training.frozen import assemble
 from multimodal_fusion.training.frozen import encode_split
 from multimodal_fusion.training.frozen import tail_runner
 from multimodal_fusion.training.frozen import train_tail
+from multimodal_fusion.training.testing import TRAIN_SIZE
 from multimodal_fusion.training.train import model_config
 from multimodal_fusion.training.train import TrainSettings
-
-from multimodal_fusion.training.testing import TRAIN_SIZE
 
 
 def test_masks():

@@ -7,16 +7,15 @@ import pytest
 import torch
 
 from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.training.testing import TRAIN_SIZE
+from multimodal_fusion.training.testing import VAL_SIZE
 from multimodal_fusion.training.train import HISTORY_FILE
-from multimodal_fusion.training.train import model_config
 from multimodal_fusion.training.train import modality_dropout
+from multimodal_fusion.training.train import model_config
 from multimodal_fusion.training.train import parse_args
 from multimodal_fusion.training.train import settings_from_args
 from multimodal_fusion.training.train import Trainer
 from multimodal_fusion.training.train import TrainSettings
-
-from multimodal_fusion.training.testing import TRAIN_SIZE
-from multimodal_fusion.training.testing import VAL_SIZE
 
 
 def _settings(**overrides):

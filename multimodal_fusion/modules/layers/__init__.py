@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Small building blocks shared by the fusion strategies."""
 
-from multimodal_fusion.modules.layers.attention import MaskedAttention
 from multimodal_fusion.modules.layers.attention import masked_softmax
+from multimodal_fusion.modules.layers.attention import MaskedAttention
 from multimodal_fusion.modules.layers.mlp import Mlp
 from multimodal_fusion.modules.layers.pooling import AttentionPool
 from multimodal_fusion.modules.layers.transformer import AttentionBlock

@@ -41,6 +41,7 @@ def masked_softmax(scores: Tensor, mask: Tensor, dim: int) -> Tensor:
     # The largest kept entry contributes exp(0) = 1, so the sum is >= 1 unless none is kept.
     return exps / exps.sum(dim=dim, keepdim=True).clamp_min(1.0)
 
+
 class MaskedAttention(nn.Module):
     """Multi-head scaled dot-product attention with a key mask and a learned null key.
 

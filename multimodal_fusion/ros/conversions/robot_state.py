@@ -211,9 +211,9 @@ def joint_state_to_arrays(
 
     Raises:
         MessageFormatError: ``name`` empty, with an empty or repeated entry, or (unless
-            ``partial``) without a wanted joint; ``position`` not one value per name; ``velocity`` or ``effort``
-            neither empty nor one value per name; a wanted joint's position or velocity not
-            finite.
+            ``partial``) without a wanted joint; ``position`` not one value per name;
+            ``velocity`` or ``effort`` neither empty nor one value per name; a wanted joint's
+            position or velocity not finite.
         ValueError: ``joint_names`` empty or with duplicates.
     """
     _check_joint_names(joint_names)

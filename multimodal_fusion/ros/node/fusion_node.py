@@ -38,6 +38,12 @@ import time
 import traceback
 from typing import Callable, Optional
 
+from audio_common_msgs.msg import AudioDataStamped
+from audio_common_msgs.msg import AudioInfo
+import cv2
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import WrenchStamped
+from rcl_interfaces.msg import SetParametersResult
 import rclpy
 from rclpy.event_handler import SubscriptionEventCallbacks
 from rclpy.exceptions import InvalidParameterTypeException
@@ -47,22 +53,15 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
 from rclpy.lifecycle import LifecycleState
 from rclpy.lifecycle import TransitionCallbackReturn
-from rcl_interfaces.msg import SetParametersResult
-
-from audio_common_msgs.msg import AudioDataStamped
-from audio_common_msgs.msg import AudioInfo
-from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import WrenchStamped
 from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
+import torch
 from vision_msgs.msg import Classification
 from vision_msgs.msg import Detection2DArray
 from vision_msgs.msg import LabelInfo
-import cv2
-import torch
 
 from multimodal_fusion.export.model_file import ModelFileError
 from multimodal_fusion.inference import default_model_path
@@ -71,7 +70,6 @@ from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.inference import NonFiniteOutputError
 from multimodal_fusion.inference import select_device
 from multimodal_fusion.inference.overlay import draw_prediction
-
 from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import label_info_to_msg
 from multimodal_fusion.ros.node import qos

@@ -16,11 +16,10 @@ import time
 import traceback
 from typing import Callable, Optional, Sequence
 
-import numpy as np
-
 from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
 from geometry_msgs.msg import WrenchStamped
+import numpy as np
 from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu

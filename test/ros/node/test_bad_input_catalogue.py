@@ -25,12 +25,11 @@ import os
 import time
 from typing import Callable
 
+from audio_common_msgs.msg import AudioInfo
 import numpy as np
 import pytest
 import rclpy
 from rclpy.node import Node
-
-from audio_common_msgs.msg import AudioInfo
 from std_msgs.msg import String
 
 from multimodal_fusion.ros.conversions import array_to_audio

@@ -69,7 +69,7 @@ class Feeder:
 
     def camera(self, stamp=None):
         self.node.inputs.camera(array_to_image(IMAGE, 'rgb8',
-                                            header=make_header(stamp or self.t, 'cam')))
+                                               header=make_header(stamp or self.t, 'cam')))
 
     def step(self, seconds=1 / 30, wrench=True, joints=True, audio=True):
         """Advance the timeline, sending what the sensors would in that time, then a frame."""
@@ -86,8 +86,8 @@ class Feeder:
                     header=make_header(self.t, 'base')))
                 self.node.inputs.imu(array_to_imu(IMU, header=make_header(self.t, 'imu')))
             if audio and (self.t // (10 * MS)) % 2 == 0:
-                self.node.inputs.audio(array_to_audio(np.zeros(320), self.info,
-                                                   header=make_header(self.t - 20 * MS, 'mic')))
+                header = make_header(self.t - 20 * MS, 'mic')
+                self.node.inputs.audio(array_to_audio(np.zeros(320), self.info, header=header))
         self.camera()
 
     def run(self, frames, **kwargs):

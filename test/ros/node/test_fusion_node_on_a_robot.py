@@ -23,9 +23,8 @@ import pytest
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
-import yaml
-
 from std_msgs.msg import String
+import yaml
 
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.ros.processes import isolated_ros_env

@@ -13,13 +13,12 @@ import os
 import shutil
 import time
 
+from geometry_msgs.msg import WrenchStamped
 import numpy as np
 import pytest
 import rclpy
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
-
-from geometry_msgs.msg import WrenchStamped
 from sensor_msgs.msg import Image
 
 from multimodal_fusion.inference import default_model_path
@@ -27,12 +26,12 @@ from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import node_args
-from multimodal_fusion.ros.recorder import Recording
-from multimodal_fusion.ros.recorder import RecorderThread
-from multimodal_fusion.ros.recorder import score
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
 from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.ros.recorder import RecorderThread
+from multimodal_fusion.ros.recorder import Recording
+from multimodal_fusion.ros.recorder import score
 from multimodal_fusion.ros.sim_publisher import CAMERA_FRAME
 from multimodal_fusion.ros.sim_publisher import total_duration_s
 

@@ -17,10 +17,10 @@ import rclpy
 
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import node_args
-from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
 from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.sim_publisher import SIM_TIME_ORIGIN_NS
 from multimodal_fusion.sim import ScenarioSimulator
 from multimodal_fusion.sim import SITUATIONS
