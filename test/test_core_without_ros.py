@@ -12,7 +12,7 @@ import multimodal_fusion
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # Run in a fresh interpreter where any ROS import raises, then import every core module.
-_PROBE = r'''
+_PROBE = r"""
 import importlib, importlib.abc, pkgutil, sys
 
 class NoRos(importlib.abc.MetaPathFinder):
@@ -34,7 +34,7 @@ for info in pkgutil.walk_packages(multimodal_fusion.__path__, 'multimodal_fusion
     importlib.import_module(info.name)
     imported.append(info.name)
 print(len(imported))
-'''
+"""
 
 
 def test_core_imports_with_ros_unavailable():

@@ -455,7 +455,7 @@ class FusionSynchronizer:
         spec = self.config.spec
         stamp, (image, anchor) = matched[0]
         frames = SensorFrames(camera=image)
-        stamps: dict[str, Optional[int]] = {m: None for m in MODALITIES}
+        stamps: dict[str, Optional[int]] = dict.fromkeys(MODALITIES)
         stamps[CAMERA] = stamp
         stale: list[str] = []
 

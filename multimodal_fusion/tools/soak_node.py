@@ -183,7 +183,7 @@ def warnings(intervals: Sequence[Interval]) -> list[str]:
                    'ms after the first interval): latency includes its delay')
     first = intervals[0].sim_lag_p99_ms
     if first is not None and first > 100:
-        out.append(f'the first interval includes the simulator\'s start-up catch-up (frame '
+        out.append(f"the first interval includes the simulator's start-up catch-up (frame "
                    f'lag p99 {first:.0f} ms)')
     if d.get('node_threads'):
         out.append(f'node thread count changed by {d["node_threads"]:+d}')
@@ -278,7 +278,7 @@ def soak(minutes: float, interval_s: float, sim_seed: int, node_params: Sequence
         diag = watch.snapshot().latest_diagnostics()
         malformed = sum(int(v) for k, v in diag.items()
                         if '/malformed/' in k and v.isdigit())
-        notes.append(f'the node\'s own figures at the end: end-to-end median '
+        notes.append(f"the node's own figures at the end: end-to-end median "
                      f'{diag.get("fusion_node: inference/end_to_end_ms/median", "n/a")} ms, '
                      f'p99 {diag.get("fusion_node: inference/end_to_end_ms/p99", "n/a")} ms; '
                      f'{diag.get("fusion_node: inference/outputs", "n/a")} outputs; '

@@ -292,9 +292,9 @@ def write_report(results: dict, out: pathlib.Path, args: argparse.Namespace) -> 
         'architecture measured twice can differ by 30 %; compare them coarsely.',
         '',
         'Grounding counts samples whose command refers to a visible object: the predicted box '
-        'is the detection decoding flags as referred (threshold 0.5, the node\'s default '
+        "is the detection decoding flags as referred (threshold 0.5, the node's default "
         'decoding), else the detection nearest the predicted target point (unless the target '
-        'head says \'none\'); a hit needs IoU >= 0.5. mAP@0.5 ranks detections down to '
+        "head says 'none'); a hit needs IoU >= 0.5. mAP@0.5 ranks detections down to "
         'score 0.05.',
         '',
         f'## Shipped model: `{results["strategy"]}`, '

@@ -18,9 +18,9 @@ CONFIG = tiny_model_config()
 
 
 def _annotation(**overrides):
-    fields = dict(image_hw=(480, 640),
-                  boxes=np.array([[0, 0, 320, 240], [400, 300, 480, 420]], np.float32),
-                  classes=np.array([2, 1]), referred=1, situation=1, action=3)
+    fields = {'image_hw': (480, 640),
+              'boxes': np.array([[0, 0, 320, 240], [400, 300, 480, 420]], np.float32),
+              'classes': np.array([2, 1]), 'referred': 1, 'situation': 1, 'action': 3}
     fields.update(overrides)
     return Annotation(**fields)
 
@@ -77,15 +77,15 @@ def test_attributes_and_reference_words():
 
 
 @pytest.mark.parametrize('overrides, match', [
-    (dict(colors=np.array([1])), 'colors but'),
-    (dict(colors=np.array([1, 4])), 'colors must'),
-    (dict(reference=(5, -1, -1, -1)), 'ref_shape'),
-    (dict(reference=(1, -1, -1, 3)), 'ref_position'),
-    (dict(classes=np.array([2])), 'boxes but'),
-    (dict(classes=np.array([2, 3])), 'object classes'),
-    (dict(referred=2), 'referred'),
-    (dict(boxes=np.array([[10, 0, 0, 10], [0, 0, 1, 1]], np.float32)), 'x_min'),
-    (dict(target_class=4), 'target_class'),
+    ({'colors': np.array([1])}, 'colors but'),
+    ({'colors': np.array([1, 4])}, 'colors must'),
+    ({'reference': (5, -1, -1, -1)}, 'ref_shape'),
+    ({'reference': (1, -1, -1, 3)}, 'ref_position'),
+    ({'classes': np.array([2])}, 'boxes but'),
+    ({'classes': np.array([2, 3])}, 'object classes'),
+    ({'referred': 2}, 'referred'),
+    ({'boxes': np.array([[10, 0, 0, 10], [0, 0, 1, 1]], np.float32)}, 'x_min'),
+    ({'target_class': 4}, 'target_class'),
 ])
 def test_malformed_annotations_raise(overrides, match):
     with pytest.raises(ValueError, match=match):

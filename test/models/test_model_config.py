@@ -37,14 +37,14 @@ def test_from_dict_rejects_malformed():
 
 
 @pytest.mark.parametrize('overrides, match', [
-    (dict(camera_backbone='resnet'), 'camera_backbone'),
-    (dict(fusion=FusionConfig(modalities=('audio', 'text'))), "'camera'"),
-    (dict(spec=ModalitySpec(camera=CameraSpec(height=100, width=128))), 'multiple of 8'),
-    (dict(spec=ModalitySpec(camera=CameraSpec(height=120, width=128)),
-          camera_backbone='efficientnet_lite0'), 'multiple of 16'),
-    (dict(camera_tokens=17), 'camera_tokens'),
-    (dict(num_actions=0), 'num_actions'),
-    (dict(dropout=1.0), 'dropout'),
+    ({'camera_backbone': 'resnet'}, 'camera_backbone'),
+    ({'fusion': FusionConfig(modalities=('audio', 'text'))}, "'camera'"),
+    ({'spec': ModalitySpec(camera=CameraSpec(height=100, width=128))}, 'multiple of 8'),
+    ({'spec': ModalitySpec(camera=CameraSpec(height=120, width=128)),
+      'camera_backbone': 'efficientnet_lite0'}, 'multiple of 16'),
+    ({'camera_tokens': 17}, 'camera_tokens'),
+    ({'num_actions': 0}, 'num_actions'),
+    ({'dropout': 1.0}, 'dropout'),
 ])
 def test_invalid_values_raise_naming_the_value(overrides, match):
     with pytest.raises(ValueError, match=match):

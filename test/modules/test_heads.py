@@ -26,7 +26,7 @@ def test_classifier_and_point_heads():
 
 
 def _detection_head(**kwargs):
-    args = dict(dim=D, hidden=8, num_classes=4, num_colors=3, num_sizes=2)
+    args = {'dim': D, 'hidden': 8, 'num_classes': 4, 'num_colors': 3, 'num_sizes': 2}
     args.update(kwargs)
     return DetectionHead(**args)
 
@@ -53,9 +53,9 @@ def test_detection_head_scripts():
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(num_classes=0), 'num_classes'),
-    (dict(num_colors=0), 'num_colors'),
-    (dict(prior=1.0), 'prior'),
+    ({'num_classes': 0}, 'num_classes'),
+    ({'num_colors': 0}, 'num_colors'),
+    ({'prior': 1.0}, 'prior'),
 ])
 def test_bad_detection_head_raises(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -72,7 +72,7 @@ def test_local_peaks_keeps_one_cell_per_blob_above_the_floor():
 
 # A 1x8 grid of objects: (column, class, colour, size); classes cube 0, ball 1, person 3.
 _SCENE = [(0, 0, 0, 0), (2, 0, 0, 1), (4, 1, 0, 0), (6, 0, 1, 0), (7, 3, -1, -1)]
-_NUM = dict(classes=4, colors=3, sizes=2)
+_NUM = {'classes': 4, 'colors': 3, 'sizes': 2}
 
 
 def _scene_detection() -> DetectionOutput:

@@ -19,8 +19,8 @@ from multimodal_fusion.training.train import TrainSettings
 
 
 def _settings(**overrides):
-    fields = dict(strategy='feature_concat', epochs=2, batch_size=8, lr=2e-3,
-                  train_size=TRAIN_SIZE, val_size=VAL_SIZE, warmup_steps=1, seed=3)
+    fields = {'strategy': 'feature_concat', 'epochs': 2, 'batch_size': 8, 'lr': 2e-3,
+              'train_size': TRAIN_SIZE, 'val_size': VAL_SIZE, 'warmup_steps': 1, 'seed': 3}
     fields.update(overrides)
     return TrainSettings(**fields)
 

@@ -400,7 +400,7 @@ class FusionNode(LifecycleNode):
             try:
                 self._publish(synced, self.engine.infer(synced.frames))
             except NonFiniteOutputError as error:
-                self._set_failed('non_finite_output', f'{error}; ages of the set\'s inputs '
+                self._set_failed('non_finite_output', f"{error}; ages of the set's inputs "
                                  f'(ns): {synced.ages_ns}; nothing was published for it')
             except Exception as error:  # noqa: BLE001 - one bad set must not stop the node
                 if slot.closed:

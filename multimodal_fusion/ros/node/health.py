@@ -144,7 +144,7 @@ class HealthMonitor:
             elif lag is not None and abs(lag) > self.clock_tolerance_s:
                 side = 'behind' if lag > 0 else 'ahead of'
                 status.raise_to(WARN, f'clock fault: {stream} stamps are {abs(lag):.1f} s '
-                                      f'{side} the camera\'s (another clock?)')
+                                      f"{side} the camera's (another clock?)")
             elif (x.max_stamp_age_s is not None and age is not None
                     and abs(age) > x.max_stamp_age_s and stream not in SILENT_BY_NATURE):
                 when = 'old' if age > 0 else 'in the future'

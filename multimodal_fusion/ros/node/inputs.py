@@ -264,7 +264,7 @@ class InputHandlers:
                   else 'proprioception is absent')
         self.log.warning(
             f'no JointState on {", ".join(self._joint_topics)} carries the model joint(s) '
-            f'{pairs}: {effect}. Name the robot\'s joints with joints.map '
+            f"{pairs}: {effect}. Name the robot's joints with joints.map "
             "('model_joint=robot_joint'), add their topic to topics.joint_states, or set "
             'joints.zero_missing: true')
 

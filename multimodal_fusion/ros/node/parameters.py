@@ -91,7 +91,7 @@ PARAMS: tuple[Param, ...] = (
     Param('topics.imu', 'imu/data', "sensor_msgs/Imu input; '' to run without an IMU."),
     Param('joints.map', [],
           "The robot's name for model joints whose names differ, as 'model_joint=robot_joint' "
-          "entries; unlisted model joints keep their own names (ros2 param describe lists "
+          'entries; unlisted model joints keep their own names (ros2 param describe lists '
           'them in the startup log).', applies=CONFIGURE),
     Param('joints.zero_missing', False,
           'A model joint no JointState provides: false marks proprioception absent, true '
@@ -137,7 +137,7 @@ PARAMS: tuple[Param, ...] = (
           low=0.1, high=600.0, applies=LIVE),
     Param('diagnostics.expected_rates', [],
           "Expected input rates as 'stream=Hz' (streams: camera, audio, touch/left, "
-          "touch/right, proprio/joints, proprio/imu); outside the tolerance: WARN.",
+          'touch/right, proprio/joints, proprio/imu); outside the tolerance: WARN.',
           applies=LIVE),
     Param('diagnostics.rate_tolerance', 0.25,
           'Relative deviation from an expected rate accepted as OK.', low=0.0, high=10.0,

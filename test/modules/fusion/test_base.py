@@ -40,19 +40,19 @@ def test_default_config_is_valid():
 
 
 @pytest.mark.parametrize('changes, message', [
-    (dict(modalities=()), 'non-empty'),
-    (dict(modalities=('camera', 'camera')), 'unique'),
-    (dict(modalities=('camera', 'lidar')), 'unknown modalities'),
-    (dict(dim=30, num_heads=4), 'multiple of num_heads'),
-    (dict(dim=0), 'multiple of num_heads'),
-    (dict(dropout=1.0), 'dropout'),
-    (dict(num_layers=0), 'num_layers'),
-    (dict(num_bottleneck_tokens=0), 'num_bottleneck_tokens'),
-    (dict(num_queries=0), 'num_queries'),
-    (dict(memory_slots=0), 'memory_slots'),
-    (dict(num_experts=0), 'num_experts'),
-    (dict(num_decisions=0), 'num_decisions'),
-    (dict(decision_rule='median'), 'decision_rule'),
+    ({'modalities': ()}, 'non-empty'),
+    ({'modalities': ('camera', 'camera')}, 'unique'),
+    ({'modalities': ('camera', 'lidar')}, 'unknown modalities'),
+    ({'dim': 30, 'num_heads': 4}, 'multiple of num_heads'),
+    ({'dim': 0}, 'multiple of num_heads'),
+    ({'dropout': 1.0}, 'dropout'),
+    ({'num_layers': 0}, 'num_layers'),
+    ({'num_bottleneck_tokens': 0}, 'num_bottleneck_tokens'),
+    ({'num_queries': 0}, 'num_queries'),
+    ({'memory_slots': 0}, 'memory_slots'),
+    ({'num_experts': 0}, 'num_experts'),
+    ({'num_decisions': 0}, 'num_decisions'),
+    ({'decision_rule': 'median'}, 'decision_rule'),
 ])
 def test_bad_config_raises(changes, message):
     with pytest.raises(ValueError, match=message):

@@ -126,8 +126,8 @@ def test_pcm_coding_format_spellings_are_accepted(coding_format, wire):
 
 
 def info_with(**fields):
-    values = dict(channels=1, sample_rate=16000, sample_format='S16LE', bitrate=0,
-                  coding_format='wave')
+    values = {'channels': 1, 'sample_rate': 16000, 'sample_format': 'S16LE', 'bitrate': 0,
+              'coding_format': 'wave'}
     values.update(fields)
     return AudioInfo(**values)
 

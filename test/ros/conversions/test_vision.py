@@ -75,18 +75,18 @@ def test_no_detections(wire):
 
 
 @pytest.mark.parametrize('kwargs, match', [
-    (dict(boxes=XYXY[:2]), 'boxes'),
-    (dict(scores=SCORES[:2]), 'scores'),
-    (dict(boxes=np.where(XYXY == 50.0, np.nan, XYXY)), 'finite'),
-    (dict(scores=np.array([0.1, np.inf, 0.2])), 'finite'),
-    (dict(boxes=XYXY[:, [2, 1, 0, 3]]), 'negative'),
-    (dict(ids=['a', 'b']), 'ids'),
-    (dict(ids=['a', REFERRED_ID, 'b']), 'reserved'),
-    (dict(referred_index=3), 'referred_index'),
-    (dict(box_format='xywh'), 'box_format'),
+    ({'boxes': XYXY[:2]}, 'boxes'),
+    ({'scores': SCORES[:2]}, 'scores'),
+    ({'boxes': np.where(XYXY == 50.0, np.nan, XYXY)}, 'finite'),
+    ({'scores': np.array([0.1, np.inf, 0.2])}, 'finite'),
+    ({'boxes': XYXY[:, [2, 1, 0, 3]]}, 'negative'),
+    ({'ids': ['a', 'b']}, 'ids'),
+    ({'ids': ['a', REFERRED_ID, 'b']}, 'reserved'),
+    ({'referred_index': 3}, 'referred_index'),
+    ({'box_format': 'xywh'}, 'box_format'),
 ])
 def test_detections_to_msg_refuses_bad_input(kwargs, match):
-    args = dict(boxes=XYXY, class_ids=LABELS, scores=SCORES)
+    args = {'boxes': XYXY, 'class_ids': LABELS, 'scores': SCORES}
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         detections_to_msg(**args)

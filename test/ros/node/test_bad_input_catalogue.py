@@ -174,8 +174,8 @@ def audio(stamp, nbytes=640):
 
 
 def info(**fields):
-    values = dict(channels=1, sample_rate=16000, sample_format='S16LE', bitrate=0,
-                  coding_format='wave')
+    values = {'channels': 1, 'sample_rate': 16000, 'sample_format': 'S16LE', 'bitrate': 0,
+              'coding_format': 'wave'}
     values.update(fields)
     return AudioInfo(**values)
 

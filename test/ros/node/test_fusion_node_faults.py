@@ -179,8 +179,8 @@ def test_absurd_values_are_refused_with_their_field(node, stream, send, field):
 
 def _info(**fields):
     from audio_common_msgs.msg import AudioInfo
-    values = dict(channels=1, sample_rate=16000, sample_format='S16LE', bitrate=0,
-                  coding_format='wave')
+    values = {'channels': 1, 'sample_rate': 16000, 'sample_format': 'S16LE', 'bitrate': 0,
+              'coding_format': 'wave'}
     values.update(fields)
     return AudioInfo(**values)
 

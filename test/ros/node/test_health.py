@@ -29,9 +29,9 @@ def stats(**changes):
 
 
 def inputs(**changes):
-    values = dict(stats=stats(), sync_drops={}, set_drops={}, time_jumps=0, stream_jumps={},
-                  newest_stamps_ns={s: NOW - 10_000_000 for s in STREAMS}, now_ns=NOW,
-                  expected=STREAMS)
+    values = {'stats': stats(), 'sync_drops': {}, 'set_drops': {}, 'time_jumps': 0,
+              'stream_jumps': {}, 'newest_stamps_ns': {s: NOW - 10_000_000 for s in STREAMS},
+              'now_ns': NOW, 'expected': STREAMS}
     values.update(changes)
     return HealthInputs(**values)
 
