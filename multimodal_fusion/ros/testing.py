@@ -267,9 +267,11 @@ class NodeControl:
         from lifecycle_msgs.srv import GetState
         return self._call(self._get, GetState.Request(), timeout).current_state.label
 
-    def set(self, timeout: float = 10.0, **values) -> list[tuple[bool, str]]:
-        """Set parameters (``name__with__dots`` keys: ``detection__score_threshold=0.9``);
-        one ``(successful, reason)`` per parameter."""
+    def set_parameters(self, timeout: float = 10.0, **values) -> list[tuple[bool, str]]:
+        """Set parameters; one ``(successful, reason)`` per parameter.
+
+        Keys are the names with ``__`` for the dots: ``detection__score_threshold=0.9``.
+        """
         from rcl_interfaces.srv import SetParameters
         from rclpy.parameter import Parameter
 

@@ -88,9 +88,9 @@ class DiagnosticsSettings:
 
 @dataclass(frozen=True)
 class JointSettings:
-    """``joints.*``: ``map`` from model joint name to the robot's name for it."""
+    """``joints.*``: ``mapping`` (``joints.map``) from model joint name to the robot's name."""
 
-    map: dict
+    mapping: dict
     zero_missing: bool
 
 
@@ -134,7 +134,7 @@ class NodeConfig:
                 speech_text=v['topics.speech_text'], wrenches=tuple(v['topics.wrenches']),
                 joint_states=tuple(v['topics.joint_states']), imu=v['topics.imu'] or None),
             qos_sensors=v['qos.sensors'], qos_depth=v['qos.depth'],
-            joints=JointSettings(map=parse_pairs(v['joints.map']),
+            joints=JointSettings(mapping=parse_pairs(v['joints.map']),
                                  zero_missing=v['joints.zero_missing']),
             sync=SyncSettings(
                 implementation=v['sync.implementation'], queue_size=v['sync.queue_size'],
@@ -165,11 +165,11 @@ class NodeConfig:
             ValueError: a ``joints.map`` entry names no model joint, or two model joints map
                 to one robot joint.
         """
-        unknown = sorted(set(self.joints.map) - set(model_joints))
+        unknown = sorted(set(self.joints.mapping) - set(model_joints))
         if unknown:
             raise ValueError(f'joints.map names {unknown}, which the model does not read; '
                              f'its joints are {list(model_joints)}')
-        sources = tuple(self.joints.map.get(j, j) for j in model_joints)
+        sources = tuple(self.joints.mapping.get(j, j) for j in model_joints)
         twice = sorted({s for s in sources if sources.count(s) > 1})
         if twice:
             raise ValueError(f'joints.map gives the robot joint(s) {twice} to more than one '

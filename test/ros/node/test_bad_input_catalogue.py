@@ -184,7 +184,7 @@ def info(**fields):
 class Case:
     """One malformed input: what to send, where it must be counted, what the log says."""
 
-    id: str
+    name: str
     stream: str
     field: str
     expected: str  # a fragment of the expected value the log line must quote
@@ -315,10 +315,10 @@ CASES = [
 _FIRST_OF_KEY = {}
 SENT: dict[str, int] = {}  # case id -> malformed messages it sent (the cases that ran)
 for _case in CASES:
-    _FIRST_OF_KEY.setdefault((_case.stream, _case.field), _case.id)
+    _FIRST_OF_KEY.setdefault((_case.stream, _case.field), _case.name)
 
 
-@pytest.mark.parametrize('case', CASES, ids=[c.id for c in CASES])
+@pytest.mark.parametrize('case', CASES, ids=[c.name for c in CASES])
 def test_malformed_input_is_refused_counted_logged_once_and_survived(live, case):
     key = f'drops/messages/malformed/{case.stream}/{case.field}'
     before = live.fresh_diagnostics()
@@ -328,7 +328,7 @@ def test_malformed_input_is_refused_counted_logged_once_and_survived(live, case)
     messages = case.make(t0)
     for stream, msg in messages:
         live.driver.publish(stream, msg)
-    SENT[case.id] = len(messages)
+    SENT[case.name] = len(messages)
     # Counted exactly: the count reaches n0 + sent and stays there.
     assert wait_for(lambda: live.count(key) >= n0 + len(messages), timeout=15), \
         f'{key}: {live.value(key)} after sending {len(messages)} (was {n0})'
@@ -339,7 +339,7 @@ def test_malformed_input_is_refused_counted_logged_once_and_survived(live, case)
     assert live.node.poll() is None
     # Logged once per stream and field, naming both the field and what was expected.
     lines = live.log.lines(f'rejected a {case.stream} message', case.field, since=log_from)
-    if _FIRST_OF_KEY[(case.stream, case.field)] == case.id:
+    if _FIRST_OF_KEY[(case.stream, case.field)] == case.name:
         assert len(lines) == 1, live.log.text()[log_from:][-2000:]
         assert case.expected in lines[0], lines[0]
     else:

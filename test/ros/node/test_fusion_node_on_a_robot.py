@@ -164,25 +164,25 @@ def test_expected_rates_are_reported(robot):
 
 
 def test_a_live_parameter_change_takes_effect(robot):
-    assert robot.control.set(detection__score_threshold=1.0) == [(True, '')]
+    assert robot.control.set_parameters(detection__score_threshold=1.0) == [(True, '')]
     time.sleep(1.0)
     t0 = robot.driver.now_ns()
     assert wait_for(lambda: len(robot.outputs_after(t0)) >= 5, timeout=15)
     assert all(o.detections is not None and len(o.detections.boxes) == 0
                for o in robot.outputs_after(t0)[1:])
-    assert robot.control.set(detection__score_threshold=0.0) == [(True, '')]
+    assert robot.control.set_parameters(detection__score_threshold=0.0) == [(True, '')]
     time.sleep(1.0)
     t1 = robot.driver.now_ns()
     assert wait_for(lambda: len(robot.outputs_after(t1)) >= 5, timeout=15)
     assert all(len(o.detections.boxes) > 0 for o in robot.outputs_after(t1)[1:])
-    assert robot.control.set(detection__score_threshold=0.3) == [(True, '')]
+    assert robot.control.set_parameters(detection__score_threshold=0.3) == [(True, '')]
 
 
 def test_a_change_applied_at_configure_is_refused_while_active(robot):
-    [(ok, reason)] = robot.control.set(model__path=str(robot.tmp / 'other.pt'))
+    [(ok, reason)] = robot.control.set_parameters(model__path=str(robot.tmp / 'other.pt'))
     assert not ok
     assert 'model.path applies at configure' in reason and 'cleanup' in reason
-    [(ok, reason)] = robot.control.set(sync__slop=-1.0)
+    [(ok, reason)] = robot.control.set_parameters(sync__slop=-1.0)
     assert not ok  # out of its declared range
 
 
@@ -192,7 +192,7 @@ def test_cleanup_and_configure_load_another_model_without_a_restart(robot):
     shutil.copy(str(default_model_path()) + '.sha256', str(second) + '.sha256')
     assert robot.control.transition('deactivate')
     assert robot.control.transition('cleanup')
-    assert robot.control.set(model__path=str(second)) == [(True, '')]
+    assert robot.control.set_parameters(model__path=str(second)) == [(True, '')]
     assert robot.control.transition('configure')
     assert robot.control.transition('activate')
     assert robot.control.state() == 'active'
