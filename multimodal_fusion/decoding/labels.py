@@ -17,8 +17,10 @@ from multimodal_fusion.decoding.arrays import as_numpy
 
 
 class Label(NamedTuple):
-    """One ranked class: its index, its name (the index as text without names), its
-    softmax probability."""
+    """One ranked class: its index, its name and its softmax probability.
+
+    Without class names, the name is the index as text.
+    """
 
     index: int
     name: str

@@ -130,8 +130,10 @@ class FusionEngine:
         self.settings = EngineSettings()
 
     def warmup(self, iterations: int) -> None:
-        """Run ``iterations`` inferences on blank full-presence inputs (TorchScript's first calls
-        optimise the graph and take hundreds of milliseconds)."""
+        """Run ``iterations`` inferences on blank full-presence inputs.
+
+        TorchScript's first calls optimise the graph and take hundreds of milliseconds.
+        """
         spec = self.spec
         frames = SensorFrames(
             camera=torch.zeros(spec.camera.height, spec.camera.width, 3,

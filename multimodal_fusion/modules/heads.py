@@ -155,9 +155,12 @@ class DetectionHead(nn.Module):
 
 
 def local_peaks(objectness: Tensor, min_probability: float = 0.0) -> Tensor:
-    """``(b, gh, gw)`` float, 1 where a cell's objectness is the maximum of its 3x3
-    neighbourhood (CenterNet's non-maximum suppression) and its probability is above
-    ``min_probability``, else 0. Not differentiated."""
+    """``(b, gh, gw)`` float, 1 at each local objectness peak, else 0.
+
+    A peak is a cell whose objectness is the maximum of its 3x3 neighbourhood (CenterNet's
+    non-maximum suppression) and whose probability is above ``min_probability``. Not
+    differentiated.
+    """
     with torch.no_grad():
         pooled = F.max_pool2d(objectness.unsqueeze(1), 3, stride=1, padding=1).squeeze(1)
         keep = (objectness >= pooled) & (torch.sigmoid(objectness) > min_probability)

@@ -29,8 +29,11 @@ CACHE_ENV = 'MMF_CACHE_DIR'
 
 
 def text_encoder_dir() -> pathlib.Path:
-    """Where the traced text encoder lives: ``$MMF_CACHE_DIR/text_encoder`` if the variable
-    is set, else ``~/.cache/multimodal_fusion/text_encoder``."""
+    """Where the traced text encoder lives.
+
+    ``$MMF_CACHE_DIR/text_encoder`` if the variable is set, else
+    ``~/.cache/multimodal_fusion/text_encoder``.
+    """
     root = os.environ.get(CACHE_ENV)
     base = pathlib.Path(root) if root else pathlib.Path.home() / '.cache' / 'multimodal_fusion'
     return base / 'text_encoder'

@@ -245,8 +245,11 @@ def _truncated(ctx: _Ctx, msg) -> tuple:
 
 
 def _with_invalid_utf8(msg, marker: str) -> bytes:
-    """``msg`` serialised with the string field holding ``marker`` replaced by bytes that
-    are not UTF-8 (same length, so the CDR stays consistent)."""
+    """``msg`` serialised with the string field holding ``marker`` made invalid UTF-8.
+
+    The marker is replaced by bytes that are not UTF-8, of the same length, so the CDR stays
+    consistent.
+    """
     raw = serialize_message(msg)
     bad = (_INVALID_UTF8 * len(marker))[:len(marker)]
     return raw.replace(marker.encode(), bad, 1)
@@ -512,8 +515,10 @@ def _text_ops() -> list[_Op]:
 
 def _vector_ops(prefix: str, valid: Callable[[_Ctx], object], fields: tuple[str, ...],
                 field_prefix: str, attribute: Callable[[object], object]) -> list[_Op]:
-    """Operators on one float component of a wrench (``attribute`` = ``msg.wrench``) or an
-    IMU sample (``attribute`` = ``msg``)."""
+    """Operators on one float component of a wrench or an IMU sample.
+
+    ``attribute`` is ``msg.wrench`` for a wrench, ``msg`` for an IMU sample.
+    """
     def component(values, expect):
         def apply(ctx):
             msg = valid(ctx)

@@ -90,8 +90,11 @@ class LiveSession:
         return self.publisher is not None and self.publisher.poll() is None
 
     def close(self) -> tuple[Optional[int], Optional[int]]:
-        """Stop the simulator and the node (SIGINT, as Ctrl-C), then this process's ROS
-        side; returns their exit codes ``(node, simulator)``."""
+        """Stop the simulator and the node (SIGINT, as Ctrl-C), then this process's ROS side.
+
+        Returns:
+            Their exit codes, ``(node, simulator)``.
+        """
         sim_code = stop_process(self.publisher) if self.publisher is not None else None
         node_code = stop_process(self.node)
         self.watch.close()

@@ -76,8 +76,10 @@ def _stamp_ns(header) -> int:
 
 
 def nonfinite_fields(msg) -> list[str]:
-    """Names of the float fields of a Classification or Detection2DArray that are not
-    finite (empty when all are)."""
+    """Names of the float fields of a Classification or Detection2DArray that are not finite.
+
+    Empty when all are.
+    """
     bad = []
     if isinstance(msg, Classification):
         for i, result in enumerate(msg.results):
@@ -160,9 +162,11 @@ class OutputWatch(Node):
                                  diagnostics=list(d.diagnostics), truth=list(d.truth))
 
     def output_count(self, after_stamp_ns: Optional[int] = None) -> int:
-        """Detections messages received; with ``after_stamp_ns``, only those of frames
-        stamped after it and not ahead of their own arrival (a frame stamped in the future
-        says nothing about when it was sent)."""
+        """Detections messages received.
+
+        With ``after_stamp_ns``, only those of frames stamped after it and not ahead of their
+        own arrival (a frame stamped in the future says nothing about when it was sent).
+        """
         with self._lock:
             arrivals = self._data.arrivals['detections']
             if after_stamp_ns is None:

@@ -23,8 +23,10 @@ from rclpy.signals import SignalHandlerOptions
 
 
 class StopSignal:
-    """SIGINT and SIGTERM set an event instead of raising; ``restore`` puts the previous
-    handlers back. Create it in the main thread (Python runs handlers there only).
+    """SIGINT and SIGTERM set an event instead of raising.
+
+    ``restore`` puts the previous handlers back. Create it in the main thread (Python runs
+    handlers there only).
 
     Args:
         event: the event to set (e.g. one a publishing loop already waits on); a new one

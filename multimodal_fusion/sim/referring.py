@@ -110,8 +110,11 @@ def resolve(reference: Reference, objects: Sequence[Optional[ObjectAttributes]],
 
 def resolve_boxes(reference: Reference, classes: Sequence[int], colors: Sequence[int],
                   sizes: Sequence[int], boxes: np.ndarray) -> list[int]:
-    """:func:`resolve` on ground-truth arrays (``GroundTruth.classes``, ``colors``,
-    ``sizes``, ``boxes``); things without a colour (people, -1) are never candidates."""
+    """:func:`resolve` on ground-truth arrays.
+
+    The arrays are ``GroundTruth.classes``, ``colors``, ``sizes`` and ``boxes``; things
+    without a colour (people, -1) are never candidates.
+    """
     objects = [None if c < 0 else ObjectAttributes(int(s), int(c), int(z))
                for s, c, z in zip(classes, colors, sizes)]
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)

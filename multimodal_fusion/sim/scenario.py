@@ -241,7 +241,7 @@ class Episode:
         return start
 
     def streams(self) -> EpisodeStreams:
-        """Render the whole episode as streams (camera frames stay lazy: see ``frame``)."""
+        """Render the whole episode as per-modality streams; camera frames stay lazy."""
         spec = self.config.spec
         start, end = self.start_time(), self.duration
 
@@ -303,8 +303,10 @@ class ScenarioSimulator:
                                              config.spec.audio.sample_rate)
 
     def situation_of(self, index: int) -> str:
-        """Situation of sample ``index``: the configured situations in turn, so any run of
-        consecutive indices is balanced."""
+        """Situation of sample ``index``: the configured situations in turn.
+
+        Any run of consecutive indices is therefore balanced.
+        """
         return self.config.situations[index % len(self.config.situations)]
 
     def plan(self, index: int) -> EpisodePlan:
@@ -318,8 +320,10 @@ class ScenarioSimulator:
         return Episode(self.plan(index), self.config, self.synthesizer)
 
     def sample(self, index: int) -> Sample:
-        """The training sample ``index``: the episode's windows at its anchor, or, for a
-        ``config.random_instant_fraction`` share of indices, at a random labelled instant.
+        """The training sample ``index``: the episode's windows at its anchor.
+
+        For a ``config.random_instant_fraction`` share of indices, the windows are at a random
+        labelled instant instead.
 
         Raises:
             RuntimeError: if the rendered anchor sample contradicts its plan (a simulator
@@ -352,9 +356,11 @@ _INSTANT_TRIES = 16
 
 def _random_instant(episode: Episode, rng: np.random.Generator, index: int
                     ) -> Optional[Sample]:
-    """A sample at a uniformly drawn camera frame whose situation is labelled and whose
-    referring expression (if any) picks its target, visible, as at anchors; ``None`` after
-    a few misses."""
+    """A sample at a uniformly drawn camera frame, or ``None`` after a few misses.
+
+    The frame's situation is labelled and its referring expression (if any) picks its
+    target, visible, as at anchors.
+    """
     rate = episode.config.spec.camera.rate_hz
     frames = _newest(episode.duration, rate) + 1
     for _ in range(_INSTANT_TRIES):

@@ -72,9 +72,11 @@ class AudioRateCheck:
         return carried * NS_PER_S / span
 
     def mismatch(self, described_bytes_per_second: float) -> Optional[float]:
-        """The measured bytes per second when it has differed from the description by more
-        than the tolerance for ``persist`` checks in a row; None otherwise (call it once per
-        chunk)."""
+        """The measured bytes per second if it differs from the description, else None.
+
+        It must have differed by more than the tolerance for ``persist`` checks in a row.
+        Call it once per chunk.
+        """
         measured = self.bytes_per_second()
         if measured is None or described_bytes_per_second <= 0:
             self._off = 0

@@ -193,8 +193,10 @@ class ApproximateTimePolicy:
         return emitted
 
     def retune(self, *, slop_ns: Optional[int], queue_size: int) -> None:
-        """Change the slop and every input's queue limit for the messages to come (a live
-        parameter change); held messages stay, over-full queues shrink on the next add."""
+        """Change the slop and every input's queue limit for the messages to come.
+
+        A live parameter change: held messages stay, over-full queues shrink on the next add.
+        """
         if slop_ns is not None and slop_ns < 0:
             raise ValueError(f'slop_ns must be non-negative or None, got {slop_ns}')
         if queue_size < 1:

@@ -335,8 +335,10 @@ class FusionSynchronizer:
         return self._ingest(IMU, stamp_ns, lambda stamp: ring.append(stamp, row))
 
     def update(self, **changes) -> None:
-        """Change matching and staleness settings live: any of ``slop_s``, ``queue_size``,
-        ``audio_max_age_s``, ``touch_max_age_s``, ``proprio_max_age_s``, ``text_max_age_s``.
+        """Change matching and staleness settings live.
+
+        Any of ``slop_s``, ``queue_size``, ``audio_max_age_s``, ``touch_max_age_s``,
+        ``proprio_max_age_s``, ``text_max_age_s``.
 
         Raises:
             ValueError: another field, or a value ``SyncConfig`` refuses.

@@ -201,8 +201,10 @@ def present_modalities(diagnostics: dict) -> set:
 
 
 def presence_share(before: dict, after: dict) -> str:
-    """Share of the sets published between two diagnostics messages that had each
-    modality (from the ``present_sets/<m>`` and ``outputs`` counters)."""
+    """Share of the sets published between two diagnostics messages that had each modality.
+
+    From the ``present_sets/<m>`` and ``outputs`` counters.
+    """
     def count(values, key):
         try:
             return int(values.get(f'fusion_node: inference/{key}', ''))
@@ -231,9 +233,11 @@ def sent_by_stream(sent: Sequence[Sent]) -> dict:
 
 
 def field_shortfalls(sent: Sequence[Sent], malformed: dict) -> list:
-    """``(stream, field, sent, counted)`` where the node counted a field fewer times than
-    ``reject`` mutations naming it were sent (not refused, refused under another field, or
-    lost in transport)."""
+    """``(stream, field, sent, counted)`` where the node counted a field too few times.
+
+    Too few: fewer than the ``reject`` mutations naming it that were sent (not refused,
+    refused under another field, or lost in transport).
+    """
     expected = collections.Counter((m.stream, m.field) for m in sent
                                    if m.expect == 'reject' and m.field)
     return [(stream, field, n, malformed.get(stream, {}).get(field, 0))
@@ -242,8 +246,10 @@ def field_shortfalls(sent: Sequence[Sent], malformed: dict) -> list:
 
 
 def suspects(sent: Sequence[Sent], start_ns: int, end_ns: int, limit: int = 8) -> list:
-    """The mutations sent in ``[start_ns, end_ns]``, as ``(stream, kind, expect, count)``,
-    the kinds that should have been harmless last (``reject`` and ``wire``)."""
+    """The mutations sent in ``[start_ns, end_ns]``, as ``(stream, kind, expect, count)``.
+
+    The kinds that should have been harmless (``reject`` and ``wire``) come last.
+    """
     order = {'suspect': 0, 'valid': 1, 'reject': 2, 'wire': 3}
     counts = collections.Counter((m.stream, m.kind, m.expect) for m in sent
                                  if start_ns <= m.sent_ns <= end_ns)
@@ -253,8 +259,10 @@ def suspects(sent: Sequence[Sent], start_ns: int, end_ns: int, limit: int = 8) -
 
 def output_gaps(arrival_ns: Sequence[int], start_ns: int, end_ns: int,
                 gap_ns: int) -> list[tuple[int, Optional[int]]]:
-    """Intervals in ``[start_ns, end_ns]`` longer than ``gap_ns`` without an output:
-    ``(last output before, next output or None)``."""
+    """Intervals in ``[start_ns, end_ns]`` longer than ``gap_ns`` without an output.
+
+    Each is ``(last output before, next output or None)``.
+    """
     times = sorted(t for t in arrival_ns if start_ns <= t <= end_ns)
     gaps = []
     previous = start_ns
@@ -394,7 +402,7 @@ class _LogWatch:
 
 def run(options: FuzzOptions, stop: Optional[threading.Event] = None,
         log=print) -> FuzzReport:
-    """One fuzz run (see the module docstring); ``stop`` ends it early, cleanly."""
+    """Fuzz the node once, as the module docstring says; ``stop`` ends it early, cleanly."""
     import rclpy
 
     from multimodal_fusion.ros.fuzzing import FuzzPublisher
@@ -430,8 +438,10 @@ def run(options: FuzzOptions, stop: Optional[threading.Event] = None,
 
 
 class _Live:
-    """The phases of a run: background stream, baseline, fuzz, resume. Each returns early
-    (setting ``report.setup_error``) when the run cannot go on."""
+    """The phases of a run: background stream, baseline, fuzz, resume.
+
+    Each returns early (setting ``report.setup_error``) when the run cannot go on.
+    """
 
     def __init__(self, options, report, stop, log, session) -> None:
         self.o = options
@@ -679,8 +689,10 @@ def triage_candidates(report: FuzzReport) -> list[tuple[str, str, str]]:
 
 def triage(report: FuzzReport, messages: int, max_runs: int, stop: threading.Event,
            log=print) -> list[TriageStep]:
-    """Bisect the kinds sent before the first incident, each group in a fresh node, down to
-    one kind that fails on its own (or a group that fails only together).
+    """Bisect the kinds sent before the first incident down to one that fails on its own.
+
+    Each group runs in a fresh node; the search ends at one kind that fails on its own, or
+    at a group that fails only together.
 
     A group is fuzzed with ``--streams`` and ``--kinds`` set to its streams and kinds, so it
     may draw a few more pairs than it names; the last step names one pair exactly.

@@ -107,10 +107,15 @@ def interval_figures(index: int, start_ns: int, end_ns: int, origin_ns: int,
     """One interval's figures from what arrived in ``[start_ns, end_ns)``.
 
     Args:
+        index: the interval's number, from 1.
+        start_ns: where the interval starts (wall clock, ns).
+        end_ns: where it ends, excluded.
+        origin_ns: the time the interval's ``end_s`` counts from (the first output).
         outputs: ``(received_ns, stamp_ns)`` of the node's detections messages.
         truth: ``(received_ns, stamp_ns)`` of the simulator's ground-truth records.
         node: the node's ``/proc`` samples at the interval's start and end.
         sim: the same for the simulator publisher, or None.
+        situation_accuracy: the share of situations right in the interval, or None.
     """
     seconds = (end_ns - start_ns) / NS_PER_S
     window = [(r, s) for r, s in outputs if start_ns <= r < end_ns]
@@ -128,8 +133,11 @@ def interval_figures(index: int, start_ns: int, end_ns: int, origin_ns: int,
 
 
 def drift(intervals: Sequence[Interval]) -> dict:
-    """Last interval minus first for each ``DRIFT`` figure, and the RSS slope (MiB/min,
-    least squares over every interval after the first, which includes the warm-up)."""
+    """Last interval minus first for each ``DRIFT`` figure, and the RSS slope.
+
+    The slope is in MiB/min, least squares over every interval after the first (which
+    includes the warm-up).
+    """
     if len(intervals) < 2:
         return {}
     first, last = intervals[0], intervals[-1]

@@ -141,8 +141,9 @@ def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit,
 
 
 def tail_runner(model: FusionModel, encoded: EncodedSplit, mask_fn=None):
-    """A ``run(chunk_indices) -> outputs`` over cached rows, for
-    :func:`~multimodal_fusion.training.evaluation.score_outputs`.
+    """A ``run(chunk_indices) -> outputs`` over cached rows.
+
+    It is what :func:`~multimodal_fusion.training.evaluation.score_outputs` takes.
 
     Args:
         model: the assembled model (its encoders are not called).

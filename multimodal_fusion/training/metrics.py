@@ -86,8 +86,10 @@ def grounding_accuracy(true_boxes: Sequence[np.ndarray | None],
 
 @dataclass
 class ImageDetections:
-    """Detections or ground truth of one image: ``boxes (n, 4)``, ``classes (n,)``,
-    ``scores (n,)`` (ground truth: ones)."""
+    """Detections or ground truth of one image.
+
+    ``boxes (n, 4)``, ``classes (n,)``, ``scores (n,)`` (ground truth: ones).
+    """
 
     boxes: np.ndarray
     classes: np.ndarray
@@ -105,7 +107,7 @@ def average_precision(recall: np.ndarray, precision: np.ndarray) -> float:
 
 def mean_average_precision(truth: Sequence[ImageDetections], preds: Sequence[ImageDetections],
                            num_classes: int, iou_threshold: float = 0.5) -> float:
-    """mAP at one IoU threshold over the classes that occur in the ground truth.
+    """The mAP at one IoU threshold over the classes that occur in the ground truth.
 
     A prediction is a true positive when it matches, greedily by descending score, a not yet
     matched ground-truth box of its class with IoU at or above the threshold.

@@ -400,8 +400,13 @@ class Trainer:
                               batch_size=128).summary()
 
     def fit(self, until_epoch: Optional[int] = None) -> dict:
-        """Train the remaining epochs (or up to ``until_epoch``, to stop early and resume
-        later on the same schedule); returns the last history entry."""
+        """Train the remaining epochs, or up to ``until_epoch`` to stop early.
+
+        Training resumes later on the same schedule.
+
+        Returns:
+            The last history entry.
+        """
         s = self.settings
         self.out.mkdir(parents=True, exist_ok=True)
         last = s.epochs if until_epoch is None else min(until_epoch, s.epochs)

@@ -1,7 +1,10 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""The fuzzer's mutations: deterministic per seed, and each one's expectation matches what
-the conversions the node runs actually do with it (no DDS needed)."""
+"""The fuzzer's mutations: deterministic per seed, each with the right expectation.
+
+Each expectation matches what the conversions the node runs actually do with the mutation
+(no DDS needed).
+"""
 
 import numpy as np
 import pytest

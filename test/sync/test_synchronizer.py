@@ -60,9 +60,12 @@ def make_events(start_s, stop_s, *, streams=('camera', 'audio', 'left', 'right',
     """Messages from ``start_s`` to ``stop_s`` (relative to EPOCH), in arrival order.
 
     Args:
+        start_s: the first stamp.
+        stop_s: stamps stay below it.
         streams: which streams publish.
         latency_s: per stream, arrival delay after the stamp (camera: 20 ms by default).
         stop_at: per stream, the time it goes silent.
+        seed: of the wrist streams' random stamp offset.
     """
     rng = np.random.default_rng(seed)
     latency = {'camera': 0.02}

@@ -1,7 +1,9 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""Per-modality encoders: each maps its input to ``(b, n, d)`` tokens of the shared width,
-with a learned modality-type embedding added."""
+"""Per-modality encoders: each maps its input to ``(b, n, d)`` tokens of the shared width.
+
+Each adds a learned modality-type embedding to its tokens.
+"""
 
 from multimodal_fusion.modules.encoders.audio import AudioEncoder
 from multimodal_fusion.modules.encoders.camera import CameraEncoder

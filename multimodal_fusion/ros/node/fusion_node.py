@@ -339,9 +339,12 @@ class FusionNode(LifecycleNode):
         self._add_subscription(String, topics.speech_text, qos.command_qos(), handlers.text)
 
     def _match_with_message_filters(self, matched, profile) -> None:
-        """message_filters' ApproximateTimeSynchronizer over the camera and the required
-        streams (``matched[0]`` is the camera): a matched set hands its camera frame to the
-        builtin synchroniser, whose windows the direct subscriptions keep filled."""
+        """Match sets with message_filters' ApproximateTimeSynchronizer.
+
+        It runs over the camera and the required streams (``matched[0]`` is the camera): a
+        matched set hands its camera frame to the builtin synchroniser, whose windows the
+        direct subscriptions keep filled.
+        """
         import message_filters
 
         filters = [message_filters.Subscriber(self, msg_type, topic, qos_profile=profile)
@@ -546,8 +549,10 @@ class FusionNode(LifecycleNode):
 
 
 def main(args=None) -> int:
-    """``ros2 run multimodal_fusion fusion_node``; exits 1 when autostart's configure
-    fails, so launch shows the failure. ``--help`` prints the parameter table."""
+    """``ros2 run multimodal_fusion fusion_node``; ``--help`` prints the parameter table.
+
+    Exits 1 when autostart's configure fails, so launch shows the failure.
+    """
     argv = sys.argv if args is None else list(args)
     if '-h' in argv[1:] or '--help' in argv[1:]:
         print(__doc__.split('\n\n')[0].strip())

@@ -19,8 +19,12 @@ from multimodal_fusion.ros.node.health import Status
 
 
 def label_messages(prediction: Prediction, header: Header):
-    """``(situation String, action String, situation Classification, action
-    Classification)``."""
+    """The label outputs of one prediction.
+
+    Returns:
+        ``(situation String, action String, situation Classification, action
+        Classification)``.
+    """
     situation = String(data=prediction.situations[0].name)
     action = String(data=prediction.actions[0].name)
     situation_scores = classification_to_msg([lab.name for lab in prediction.situations],

@@ -27,8 +27,10 @@ def sensor_qos(kind: str, depth: int) -> QoSProfile:
 
 
 def command_qos() -> QoSProfile:
-    """Speech text: commands are rare and must not be lost, but a best-effort recogniser
-    should still match, so best effort with a deeper history."""
+    """Speech text: best effort with a deeper history.
+
+    Commands are rare and must not be lost, but a best-effort recogniser should still match.
+    """
     return QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=10,
                       reliability=ReliabilityPolicy.BEST_EFFORT,
                       durability=DurabilityPolicy.VOLATILE)

@@ -163,8 +163,11 @@ class NodeStats:
             self.last_presence = presence
 
     def failed(self, kind: str) -> int:
-        """Count a set that produced no output because of ``kind`` (e.g.
-        ``non_finite_output``); return how many of that kind so far."""
+        """Count a set that gave no output because of ``kind``, e.g. ``non_finite_output``.
+
+        Returns:
+            How many sets of that kind so far.
+        """
         with self._lock:
             self.errors[kind] += 1
             return self.errors[kind]

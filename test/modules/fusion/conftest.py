@@ -28,7 +28,7 @@ def config() -> FusionConfig:
 
 @pytest.fixture
 def make_tokens() -> Callable[..., Dict[str, Tensor]]:
-    """``make_tokens(batch, modalities, seed=0)`` -> random ``(b, n_i, 32)`` tokens."""
+    """A function of ``(batch, modalities, seed=0)`` giving random ``(b, n_i, 32)`` tokens."""
 
     def make(batch: int, modalities: Sequence[str], seed: int = 0) -> Dict[str, Tensor]:
         generator = torch.Generator().manual_seed(seed)
@@ -40,7 +40,7 @@ def make_tokens() -> Callable[..., Dict[str, Tensor]]:
 
 @pytest.fixture
 def all_patterns() -> Callable[[int], Tensor]:
-    """``all_patterns(m)`` -> ``(2**m, m)`` bool mask holding every presence pattern once."""
+    """A function of ``m`` giving a ``(2**m, m)`` mask holding every presence pattern once."""
 
     def patterns(num_modalities: int) -> Tensor:
         return torch.tensor(list(itertools.product([False, True], repeat=num_modalities)))
@@ -50,7 +50,7 @@ def all_patterns() -> Callable[[int], Tensor]:
 
 @pytest.fixture
 def fill_absent() -> Callable[[Dict[str, Tensor], Tensor, Sequence[str], float], Dict]:
-    """``fill_absent(tokens, mask, modalities, value)``: absent samples' tokens := value.
+    """A function of ``(tokens, mask, modalities, value)``: absent samples' tokens := value.
 
     ``value`` may be NaN or inf; ``None`` fills with fresh random numbers.
     """

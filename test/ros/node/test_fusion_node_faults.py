@@ -96,8 +96,10 @@ class Feeder:
             time.sleep(0.01)  # leave the worker its time slices
 
     def run_until(self, predicate, timeout=60.0, **kwargs) -> bool:
-        """Keep the streams going until ``predicate()`` holds (a loaded machine may need
-        more frames than an idle one)."""
+        """Keep the streams going until ``predicate()`` holds.
+
+        A loaded machine may need more frames than an idle one.
+        """
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:

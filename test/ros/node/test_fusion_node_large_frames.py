@@ -1,7 +1,9 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""Large camera frames reach the node (with the shipped Fast DDS profile in the camera's
-process), and frames lost in transport without it are counted, not hidden.
+"""Large camera frames reach the node; frames lost in transport are counted, not hidden.
+
+They reach it when the camera's process loads the shipped Fast DDS profile; without it,
+the frames lost in transport are counted.
 
 The audit: at 640x480 and larger most frames never arrived with the default best-effort
 subscription, uncounted. ``docs/benchmarks/transport.md`` has the plain transport figures.
