@@ -5,9 +5,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export MMF_VENV := $(abspath $(VENV))
 
-.PHONY: setup demo test bench model evaluate
+.PHONY: setup lint demo test bench model evaluate
 setup:
 	@scripts/bootstrap.sh
+
+# The ament linters (flake8 with ROS's plugins, pep257) over the package, launch/, test/ and
+# setup.py, as colcon test runs them.
+lint: setup
+	$(PY) -m pytest -q test/test_flake8.py test/test_pep257.py
 
 # The main job: simulator -> five sensor topics on DDS -> fusion node -> out/demo/.
 demo: setup
