@@ -33,6 +33,7 @@ from multimodal_fusion.ros.processes import wait_for
 from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import score
+from multimodal_fusion.tools.machine import cpu_model
 
 
 def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args) -> None:
@@ -60,7 +61,7 @@ def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args) -> Non
     lines = [
         '# Fusion node demo', '',
         f'`python -m multimodal_fusion.ros.demo --episodes {args.episodes} --seed {args.seed}`'
-        f' on {_cpu_name()}, {os.cpu_count()} logical CPUs.', '',
+        f' on {cpu_model()}, {os.cpu_count()} logical CPUs.', '',
         '| figure | value |', '|---|---|',
     ]
     for key, value in summary.items():
@@ -74,16 +75,6 @@ def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args) -> Non
     lines += [f'{k} = {v}' for k, v in sorted(diag.items())]
     lines += ['```', '']
     (out / 'summary.md').write_text('\n'.join(lines))
-
-
-def _cpu_name() -> str:
-    try:
-        for line in open('/proc/cpuinfo'):
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return 'unknown CPU'
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

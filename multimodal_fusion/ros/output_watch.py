@@ -20,7 +20,6 @@ import threading
 from typing import Optional
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
@@ -28,6 +27,7 @@ from std_msgs.msg import String
 from vision_msgs.msg import Classification
 from vision_msgs.msg import Detection2DArray
 
+from multimodal_fusion.ros.shutdown import NodeThread
 from multimodal_fusion.ros.sim_publisher import GROUND_TRUTH_TOPIC
 from multimodal_fusion.ros.sim_publisher import TRUTH_QOS
 
@@ -175,19 +175,8 @@ class OutputWatch(Node):
                        if after_stamp_ns < stamp <= received + FUTURE_TOLERANCE_NS)
 
 
-class WatchThread:
+class WatchThread(NodeThread):
     """An :class:`OutputWatch` spinning in a background thread of this process."""
 
     def __init__(self, **kwargs) -> None:
-        self.node = OutputWatch(**kwargs)
-        self.executor = SingleThreadedExecutor()
-        self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.executor.shutdown()
-        # A spin thread still inside rclpy when the process exits can abort it
-        # ("terminate called without an active exception").
-        self.thread.join(timeout=10.0)
-        self.node.destroy_node()
+        super().__init__(OutputWatch(**kwargs))

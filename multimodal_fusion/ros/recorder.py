@@ -19,7 +19,6 @@ from typing import Optional
 
 from diagnostic_msgs.msg import DiagnosticArray
 import numpy as np
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy
 from rclpy.qos import QoSProfile
@@ -35,6 +34,7 @@ from multimodal_fusion.ros.conversions import detections_from_msg
 from multimodal_fusion.ros.conversions import image_to_rgb
 from multimodal_fusion.ros.conversions import label_info_from_msg
 from multimodal_fusion.ros.conversions import stamp_to_ns
+from multimodal_fusion.ros.shutdown import NodeThread
 from multimodal_fusion.ros.sim_publisher import GROUND_TRUTH_TOPIC
 from multimodal_fusion.ros.sim_publisher import TRUTH_QOS
 from multimodal_fusion.training.metrics import box_iou
@@ -157,22 +157,11 @@ class Recorder(Node):
             return dict(self.rec.diagnostics[-1][1]) if self.rec.diagnostics else {}
 
 
-class RecorderThread:
-    """A recorder spinning in a background thread of this process."""
+class RecorderThread(NodeThread):
+    """A :class:`Recorder` spinning in a background thread of this process."""
 
     def __init__(self, **kwargs) -> None:
-        self.node = Recorder(**kwargs)
-        self.executor = SingleThreadedExecutor()
-        self.executor.add_node(self.node)
-        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        # The spin thread ends before the node goes: destroying a node under a spinning
-        # executor can abort the process ('terminate called without an active exception').
-        self.executor.shutdown()
-        self.thread.join(timeout=5.0)
-        self.node.destroy_node()
+        super().__init__(Recorder(**kwargs))
 
 
 def score(rec: Recording) -> dict:

@@ -19,6 +19,8 @@ from typing import Optional, Sequence
 
 import rclpy
 from rclpy.executors import Executor
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 
@@ -75,3 +77,28 @@ def spin_until_stopped(executor: Executor, stop: StopSignal, period_s: float = 0
 def shutdown_ros() -> None:
     """Shut rclpy down if nothing else did (idempotent)."""
     rclpy.try_shutdown()
+
+
+class NodeThread:
+    """A node spinning in a background thread of this process, stopped in the right order.
+
+    The spin thread ends before the node is destroyed: destroying a node under a spinning
+    executor, or exiting with a spin thread still inside rclpy, can abort the process
+    ('terminate called without an active exception').
+
+    Args:
+        node: the node to spin; ``close`` destroys it.
+    """
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.executor = SingleThreadedExecutor()
+        self.executor.add_node(node)
+        self.thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        """Stop spinning, wait for the thread, then destroy the node."""
+        self.executor.shutdown()
+        self.thread.join(timeout=10.0)
+        self.node.destroy_node()

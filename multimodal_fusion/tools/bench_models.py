@@ -42,6 +42,7 @@ from multimodal_fusion.models.build import build_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.models.testing import tiny_model_config
+from multimodal_fusion.tools.machine import cpu_model
 
 DEVICES: tuple[str, ...] = ('cpu', 'cuda')
 DTYPES: tuple[str, ...] = ('fp32', 'fp16')
@@ -169,17 +170,6 @@ def benchmark_throughput(strategy: str, config: ModelConfig, *, device: str = 'c
             parameters=sum(p.numel() for p in model.parameters()), mflops=mflops,
             median_ms=float(np.median(times)), p99_ms=float(np.percentile(times, 99))))
     return results
-
-
-def cpu_model() -> str:
-    """The CPU model name from ``/proc/cpuinfo`` (or ``platform.processor()``)."""
-    try:
-        for line in pathlib.Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
 
 
 def _table(columns: Sequence[str], right_aligned_from: int, rows: Sequence[str]) -> str:

@@ -35,7 +35,7 @@ from multimodal_fusion.spec import WRENCH_FEATURES
 from multimodal_fusion.spec import WRISTS
 from multimodal_fusion.sync import FusionSynchronizer
 from multimodal_fusion.sync import SyncConfig
-from multimodal_fusion.tools.bench_models import cpu_model
+from multimodal_fusion.tools.machine import cpu_model
 
 
 def _stats(values: Sequence[float]) -> tuple[float, float]:

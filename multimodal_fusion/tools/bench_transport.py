@@ -474,7 +474,7 @@ def write_report(path: pathlib.Path, table: str, command: str, frames: int,
                  rate_hz: float) -> None:
     """The table with its command and machine; text after the hand-written marker stays."""
     from multimodal_fusion.ros.node.parameters import BY_NAME
-    from multimodal_fusion.tools.bench_models import cpu_model
+    from multimodal_fusion.tools.machine import cpu_model
 
     kept = ''
     if path.exists():

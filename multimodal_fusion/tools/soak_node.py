@@ -38,6 +38,7 @@ from multimodal_fusion.ros.proc_stats import cpu_percent
 from multimodal_fusion.ros.proc_stats import ProcSample
 from multimodal_fusion.ros.proc_stats import sample
 from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.tools.machine import cpu_model
 
 NS_PER_S = 1_000_000_000
 
@@ -198,18 +199,8 @@ def warnings(intervals: Sequence[Interval]) -> list[str]:
     return out
 
 
-def _cpu_name() -> str:
-    try:
-        for line in open('/proc/cpuinfo'):
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return 'unknown CPU'
-
-
 def markdown(intervals: Sequence[Interval], args_line: str, notes: Sequence[str]) -> str:
-    lines = [f'`{args_line}` on {_cpu_name()}, {os.cpu_count()} logical CPUs, '
+    lines = [f'`{args_line}` on {cpu_model()}, {os.cpu_count()} logical CPUs, '
              f'{datetime.date.today().isoformat()}.', ''] + table(intervals) + ['']
     d = drift(intervals)
     if d.get('rss_slope_mib_per_min') is not None:
