@@ -13,6 +13,9 @@ import sys
 
 import pytest
 
+from multimodal_fusion.ros.testing import colcon_install
+from multimodal_fusion.ros.testing import installed_env
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 COLCON = pathlib.Path(sys.executable).with_name('colcon')
 SCRIPTS = ('fusion_node', 'sim_publisher', 'demo', 'fuzz_node', 'soak_node')
@@ -22,13 +25,7 @@ pytestmark = pytest.mark.skipif(not COLCON.exists(), reason='colcon is not insta
 
 @pytest.fixture(scope='module')
 def install(tmp_path_factory):
-    work = tmp_path_factory.mktemp('colcon')
-    result = subprocess.run(
-        [str(COLCON), '--log-base', str(work / 'log'), 'build', '--base-paths', str(ROOT),
-         '--build-base', str(work / 'build'), '--install-base', str(work / 'install')],
-        cwd=work, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return work / 'install'
+    return colcon_install(ROOT, tmp_path_factory.mktemp('colcon'))
 
 
 def test_the_install_space_holds_what_ros2_run_and_ros2_launch_need(install):
@@ -52,9 +49,7 @@ def test_the_install_space_holds_what_ros2_run_and_ros2_launch_need(install):
 def test_the_installed_node_runs_from_the_install_space(install, tmp_path):
     pkg = install / 'multimodal_fusion'
     site = next(pkg.glob('lib/python3*/site-packages'))
-    env = dict(os.environ)
-    env['PYTHONPATH'] = os.pathsep.join([str(site), env.get('PYTHONPATH', '')])
-    env['AMENT_PREFIX_PATH'] = os.pathsep.join([str(pkg), env.get('AMENT_PREFIX_PATH', '')])
+    env = installed_env(install, dict(os.environ))
     result = subprocess.run([str(pkg / 'lib' / 'multimodal_fusion' / 'fusion_node'), '--help'],
                             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -32,10 +32,16 @@ def isolated_ros_env(domain_id: Optional[int] = None) -> dict:
 
 def start_process(args: Sequence[str], env: dict, log_path: pathlib.Path) -> subprocess.Popen:
     """A Python module in a child process group, stdout+stderr to ``log_path``."""
+    return start_command([sys.executable, *args], env, log_path)
+
+
+def start_command(command: Sequence[str], env: dict,
+                  log_path: pathlib.Path) -> subprocess.Popen:
+    """An executable in a child process group, stdout+stderr to ``log_path``."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, 'wb')
-    return subprocess.Popen([sys.executable, *args], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    return subprocess.Popen(list(command), env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
 
 
 def stop_process(proc: subprocess.Popen, timeout: float = 10.0) -> Optional[int]:

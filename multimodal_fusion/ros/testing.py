@@ -282,6 +282,41 @@ class NodeControl:
         return [(r.successful, r.reason) for r in results]
 
 
+def colcon_install(source: pathlib.Path, work: pathlib.Path) -> pathlib.Path:
+    """``colcon build`` the package in ``source`` into ``work/install``; return that path.
+
+    Raises:
+        FileNotFoundError: colcon is not installed beside this Python.
+        RuntimeError: the build failed (its output in the message).
+    """
+    import subprocess
+    import sys
+
+    colcon = pathlib.Path(sys.executable).with_name('colcon')
+    if not colcon.exists():
+        raise FileNotFoundError(f'colcon is not installed ({colcon})')
+    result = subprocess.run(
+        [str(colcon), '--log-base', str(work / 'log'), 'build', '--base-paths', str(source),
+         '--build-base', str(work / 'build'), '--install-base', str(work / 'install')],
+        cwd=work, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        raise RuntimeError(result.stdout[-3000:] + result.stderr[-3000:])
+    return work / 'install'
+
+
+def installed_env(install: pathlib.Path, env: dict) -> dict:
+    """``env`` with a colcon install space first, as sourcing its ``setup.bash`` would."""
+    import os
+
+    pkg = install / 'multimodal_fusion'
+    site = next(pkg.glob('lib/python3*/site-packages'))
+    env = dict(env)
+    env['PYTHONPATH'] = os.pathsep.join(filter(None, [str(site), env.get('PYTHONPATH')]))
+    env['AMENT_PREFIX_PATH'] = os.pathsep.join(
+        filter(None, [str(pkg), env.get('AMENT_PREFIX_PATH')]))
+    return env
+
+
 def publish_frames(width: int, height: int, count: int, rate_hz: float = 30.0,
                    topic: str = 'camera/image_raw', wait_s: float = 30.0) -> int:
     """Publish ``count`` rgb8 frames of one size, reliable, once a subscriber matched.

@@ -2,8 +2,11 @@
 # SPDX-License-Identifier: Apache-2.0
 """The node fed from the committed bags (test/data/bags/) by the bag player, over DDS.
 
-One node process for the whole module, started as a user would (``--params-file
-config/fusion.yaml``, ``use_sim_time:=true``), follows each bag's recorded ``/clock``. The
+One node process for the whole module, started as a user would (``ros2 run``'s executable
+from a colcon install space, with that install's ``--params-file config/fusion.yaml`` and
+``use_sim_time:=true``; from the source tree where colcon is missing), follows each bag's
+recorded ``/clock``. Everything runs once per sync backend (``message_filters`` only where
+it is installed). The
 bags start at different simulated times (1000 s, 2000 s, 3000 s), so playing them in turn
 moves time forward only: the one backwards jump the node sees is the one inside
 ``time_jump``. A recorder in this process keeps the outputs by camera stamp and the bags'
@@ -26,6 +29,7 @@ from multimodal_fusion.ros.bag_recorder import read_plan
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import node_args
 from multimodal_fusion.ros.processes import signal_and_wait
+from multimodal_fusion.ros.processes import start_command
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
 from multimodal_fusion.ros.processes import wait_for
@@ -33,6 +37,8 @@ from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import score
 from multimodal_fusion.ros.sim_messages import CAMERA_FRAME
+from multimodal_fusion.ros.testing import colcon_install
+from multimodal_fusion.ros.testing import installed_env
 
 pytestmark = [pytest.mark.dds, pytest.mark.slow]
 
@@ -48,13 +54,28 @@ CRASH_SIGNS = ('Traceback', 'terminate called', 'Segmentation fault', 'Aborted')
 class Session:
     """The node, the recorder and the DDS environment the tests share."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, backend: str) -> None:
         self.tmp = tmp
         self.env = isolated_ros_env(int(os.environ['ROS_DOMAIN_ID']))
         self.recorder = RecorderThread()
-        self.node = start_process(
-            node_args() + ['--params-file', str(PARAMS), '-p', 'use_sim_time:=true'],
-            self.env, tmp / 'node.log')
+        ros_args = ['-p', 'use_sim_time:=true', '-p', f'sync.implementation:={backend}']
+        try:
+            # As `ros2 run multimodal_fusion fusion_node` starts it: the executable and the
+            # params file of a colcon install space.
+            install = colcon_install(ROOT, tmp)
+        except FileNotFoundError:
+            install = None
+        if install is not None:
+            share = install / 'multimodal_fusion' / 'share' / 'multimodal_fusion'
+            self.node = start_command(
+                [str(install / 'multimodal_fusion' / 'lib' / 'multimodal_fusion' /
+                     'fusion_node'), '--ros-args', '--params-file',
+                 str(share / 'config' / 'fusion.yaml'), *ros_args],
+                installed_env(install, self.env), tmp / 'node.log')
+        else:
+            self.node = start_process(
+                node_args() + ['--params-file', str(PARAMS), *ros_args], self.env,
+                tmp / 'node.log')
         self.players = []
         self.logs = 0
 
@@ -104,11 +125,14 @@ def diagnostics_since(rec: Recording, since_ns: int) -> list:
     return [values for received, values in rec.diagnostics if received >= since_ns]
 
 
-@pytest.fixture(scope='module')
-def session(tmp_path_factory):
+@pytest.fixture(scope='module', params=['builtin', 'message_filters'])
+def session(tmp_path_factory, request):
+    if request.param == 'message_filters':
+        pytest.importorskip('message_filters', reason='message_filters is not installed (a '
+                            'ROS 2 install has it; the builtin backend runs here)')
     tmp = tmp_path_factory.mktemp('bags')
     rclpy.init()
-    s = Session(tmp)
+    s = Session(tmp, request.param)
     try:
         assert wait_for(lambda: s.recorder.node.snapshot().label_info is not None
                         or s.node.poll() is not None, timeout=120), 'node never activated'
