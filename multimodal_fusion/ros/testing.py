@@ -216,11 +216,6 @@ class NodeLog:
         return len(re.findall(r'^Traceback', self.text(), flags=re.M))
 
 
-def diagnostics_value(values: dict, key: str, default: Optional[str] = '0') -> Optional[str]:
-    """One flattened /diagnostics value (``'fusion_node: drops/...'`` keys)."""
-    return values.get(key, default)
-
-
 class NodeControl:
     """What ``ros2 lifecycle set`` and ``ros2 param set`` do, for a test without the CLI.
 
@@ -240,10 +235,15 @@ class NodeControl:
 
     @staticmethod
     def _call(client, request, timeout: float):
-        if not client.wait_for_service(timeout_sec=timeout):
-            raise TimeoutError(f'service {client.srv_name} not available')
-        future = client.call_async(request)
+        # Polled here rather than with wait_for_service, which gives up at once when it
+        # finds the service not ready in one quick look on a loaded machine.
         deadline = time.monotonic() + timeout
+        while not client.service_is_ready():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f'service {client.srv_name} not available '
+                                   f'(context ok: {client.context.ok()})')
+            time.sleep(0.1)
+        future = client.call_async(request)
         while not future.done():
             if time.monotonic() > deadline:
                 raise TimeoutError(f'no answer from {client.srv_name}')

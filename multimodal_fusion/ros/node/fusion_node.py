@@ -118,18 +118,14 @@ class FusionNode(LifecycleNode):
         self.slot: Optional[LatestSlot] = None
         self.inputs: Optional[InputHandlers] = None
         self.health: Optional[HealthMonitor] = None
-        self._subscriptions_made: list = []
+        # The input subscriptions (empty unless active); ``inputs`` handles their messages.
+        self.input_subscriptions: list = []
         self._outputs: dict = {}
         self._worker: Optional[threading.Thread] = None
         self._diag_timer = None
         self._object_names: list[str] = []
         self._wrists: tuple[str, ...] = ()
         self._state = _UNCONFIGURED
-
-    @property
-    def _inputs(self) -> list:
-        """The input subscriptions (empty unless active)."""
-        return self._subscriptions_made
 
     # -- lifecycle ---------------------------------------------------------------------------
     def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -155,7 +151,7 @@ class FusionNode(LifecycleNode):
         self._worker.start()
         self._state = 'active'
         self.get_logger().info(
-            f'active: subscribed to {len(self._inputs)} topics, model '
+            f'active: subscribed to {len(self.input_subscriptions)} topics, model '
             f'{self.engine.metadata["strategy"]} on {self.engine.device}')
         return super().on_activate(state)
 
@@ -357,7 +353,7 @@ class FusionNode(LifecycleNode):
         self._mf_sync = message_filters.ApproximateTimeSynchronizer(
             filters, self.config.sync.queue_size, self.config.sync.slop_s)
         self._mf_sync.registerCallback(on_matched)
-        self._subscriptions_made.extend(f.sub for f in filters)
+        self.input_subscriptions.extend(f.sub for f in filters)
 
     def _add_subscription(self, msg_type, topic: str, profile, callback: Callable, *,
                           stream: Optional[str] = None, warn_incompatible: bool = True) -> None:
@@ -374,7 +370,7 @@ class FusionNode(LifecycleNode):
             incompatible_qos=incompatible if warn_incompatible else None,
             message_lost=lost if stream is not None else None,
             use_default_callbacks=False)
-        self._subscriptions_made.append(self.create_subscription(
+        self.input_subscriptions.append(self.create_subscription(
             msg_type, topic, callback, profile, event_callbacks=events))
 
     def _deliver(self, sets) -> None:
@@ -520,9 +516,9 @@ class FusionNode(LifecycleNode):
 
     # -- teardown ----------------------------------------------------------------------------
     def _stop_inputs(self) -> None:
-        for sub in self._subscriptions_made:
+        for sub in self.input_subscriptions:
             self.destroy_subscription(sub)
-        self._subscriptions_made = []
+        self.input_subscriptions = []
         if self.slot is not None:
             self.slot.close()
         if self._worker is not None:

@@ -43,22 +43,22 @@ def _topics(node, kind):
 def test_each_state_owns_what_it_should(ros):
     node = _node(('model.warmup_iterations', 1))
     try:
-        assert node.engine is None and not node._inputs
+        assert node.engine is None and not node.input_subscriptions
         assert node.trigger_configure() == SUCCESS
         assert node.engine is not None and node.sync is not None
         # The graph cache is updated asynchronously: a loaded machine shows it late.
         assert wait_for(lambda: f'/{NAME}/detections' in _topics(node, 'pub'), 10)
-        assert not node._inputs
+        assert not node.input_subscriptions
         assert node.trigger_activate() == SUCCESS
         # camera, audio, audio_info (latched and volatile), text, two wrists, joint states,
         # imu
-        assert len(node._inputs) == 9
+        assert len(node.input_subscriptions) == 9
         assert wait_for(lambda: {'/camera/image_raw', '/joint_states', '/wrist/left/wrench'}
                         <= _topics(node, 'sub'), 10)
         assert node._worker is not None and node._worker.is_alive()
         worker = node._worker
         assert node.trigger_deactivate() == SUCCESS
-        assert not node._inputs and not worker.is_alive()
+        assert not node.input_subscriptions and not worker.is_alive()
         assert node.engine is not None  # inactive keeps the model warm
         assert node.trigger_cleanup() == SUCCESS
         assert node.engine is None and node.sync is None
@@ -66,7 +66,7 @@ def test_each_state_owns_what_it_should(ros):
         # And round again.
         assert node.trigger_configure() == SUCCESS
         assert node.trigger_activate() == SUCCESS
-        assert len(node._inputs) == 9
+        assert len(node.input_subscriptions) == 9
         assert node.trigger_deactivate() == SUCCESS
     finally:
         node._stop_inputs()
@@ -79,7 +79,7 @@ def test_imu_topic_empty_means_no_imu_subscription(ros):
     try:
         assert node.trigger_configure() == SUCCESS
         assert node.trigger_activate() == SUCCESS
-        assert len(node._inputs) == 8
+        assert len(node.input_subscriptions) == 8
     finally:
         node._stop_inputs()
         node._release()
