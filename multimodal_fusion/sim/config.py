@@ -15,6 +15,12 @@ from multimodal_fusion.spec import ModalitySpec
 
 CACHE_ENV = 'MMF_CACHE_DIR'
 
+# Factors of variation whose values are split, by construction, into a training pool and a
+# held-out pool that training never draws from: command phrasings and words, speaking voices,
+# camera backgrounds, and sensor noise/bias/drift profiles. ``SimConfig.held_out`` names the
+# factors a simulator draws from their held-out pools (the robustness report's conditions).
+HELD_OUT_FACTORS: tuple[str, ...] = ('phrasing', 'voice', 'background', 'sensor')
+
 
 def default_cache_dir() -> Path:
     """Where synthesized speech is cached: ``$MMF_CACHE_DIR`` or ``~/.cache/multimodal_fusion``.
@@ -49,6 +55,8 @@ class SimConfig:
             (a stale 'give' command while holding an object with nobody in view), and a
             model trained on anchors alone learns shortcuts those instants break.
         cache_dir: speech cache directory; ``None`` means ``default_cache_dir()``.
+        held_out: factors (from ``HELD_OUT_FACTORS``) drawn from their held-out pools
+            instead of their training pools. Training always uses ``()``.
     """
 
     image_width: int = 320
@@ -61,6 +69,7 @@ class SimConfig:
     episode_s: tuple[float, float] = (6.0, 8.0)
     random_instant_fraction: float = 0.0
     cache_dir: Optional[str] = None
+    held_out: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (96 <= self.image_width <= 1920 and 72 <= self.image_height <= 1080):
@@ -92,8 +101,22 @@ class SimConfig:
         if not 0.0 <= self.random_instant_fraction <= 1.0:
             raise ValueError(f'random_instant_fraction={self.random_instant_fraction} out of '
                              'range; expected [0, 1]')
+        unknown = [f for f in self.held_out if f not in HELD_OUT_FACTORS]
+        if unknown:
+            raise ValueError(f'unknown held_out factors {unknown}; expected names from '
+                             f'{HELD_OUT_FACTORS}')
         if self.spec.camera.rate_hz <= 0:
             raise ValueError('camera rate must be positive')
+
+    def pool(self, factor: str) -> str:
+        """``'held_out'`` if ``factor`` is drawn from its held-out pool, else ``'train'``.
+
+        Raises:
+            ValueError: for a factor not in ``HELD_OUT_FACTORS``.
+        """
+        if factor not in HELD_OUT_FACTORS:
+            raise ValueError(f'unknown factor {factor!r}; expected one of {HELD_OUT_FACTORS}')
+        return 'held_out' if factor in self.held_out else 'train'
 
     @property
     def resolved_cache_dir(self) -> Path:

@@ -17,6 +17,7 @@ from multimodal_fusion.sim.config import default_cache_dir
     ({'situations': ('idle', 'dancing')}, 'unknown situations'),
     ({'min_objects': 5, 'max_objects': 3}, 'objects range'),
     ({'episode_s': (2.0, 3.0)}, 'episode_s'),
+    ({'held_out': ('weather',)}, 'unknown held_out factors'),
 ])
 def test_invalid_config_is_rejected_with_the_bad_value(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -37,3 +38,12 @@ def test_simulator_rejects_bad_seed_and_index(sim_config):
         ScenarioSimulator(-1, sim_config)
     with pytest.raises(ValueError, match='index'):
         ScenarioSimulator(0, sim_config).sample(-3)
+
+
+def test_pool_names_the_held_out_factors_only():
+    config = SimConfig(held_out=('voice', 'sensor'))
+    assert [config.pool(f) for f in ('phrasing', 'voice', 'background', 'sensor')] == [
+        'train', 'held_out', 'train', 'held_out']
+    assert SimConfig().pool('voice') == 'train'
+    with pytest.raises(ValueError, match='unknown factor'):
+        config.pool('weather')
