@@ -53,7 +53,8 @@ from multimodal_fusion.spec import MODALITIES
 
 # Bump when the stored fields or their meaning change: old caches then get a new key.
 DATASET_FORMAT_VERSION = 2
-SPLIT_SEEDS: dict[str, int] = {'train': 1, 'val': 2, 'test': 3, 'ci': 4}
+SPLIT_SEEDS: dict[str, int] = {'train': 1, 'val': 2, 'test': 3, 'ci': 4, 'robustness': 5,
+                               'robustness_ci': 6}
 CACHE_ENV = 'MMF_CACHE_DIR'
 META_FILE = 'meta.json'
 # Samples a worker simulates and preprocesses per task: small enough to balance two
