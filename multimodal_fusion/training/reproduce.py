@@ -25,7 +25,7 @@ PROCESSES = 2
 SHIPPED_ARGS: tuple[str, ...] = (
     '--strategy', 'token_early', '--camera-backbone', 'small_cnn', '--epochs', '12',
     '--batch-size', '32', '--lr', '0.002', '--modality-dropout', '0.1',
-    '--train-size', '20000', '--val-size', '600', '--random-instants', '0.5', '--seed', '0',
+    '--train-size', '20000', '--val-size', '600', '--random-instants', '0.5', '--augment', '--seed', '0',
     '--device', 'cpu', '--threads', '1',
 )
 

@@ -51,6 +51,9 @@ from multimodal_fusion.sim.vocab import OBJECT_CLASSES
 from multimodal_fusion.sim.vocab import SITUATIONS
 from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.training.augment import augment_camera
+from multimodal_fusion.training.augment import augment_text
+from multimodal_fusion.training.augment import Augmentation
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import SimulatedSplit
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
@@ -67,6 +70,8 @@ NORMALISER_SAMPLES = 2000
 # Detection losses start an order of magnitude below the classification ones; the target
 # point is the grounding fallback when the referring head flags nothing.
 DEFAULT_LOSS_WEIGHTS = LossWeights(det_obj=2.0, det_box=2.0, det_ref=2.0, target_xy=4.0)
+# What ``--augment`` draws (see training/augment.py).
+AUGMENTATION = Augmentation()
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class TrainSettings:
         random_instants: share of training samples taken at a random labelled instant of
             their episode instead of its anchor (``SimConfig.random_instant_fraction``);
             validation stays on anchors, like the test and CI splits.
+        augment: re-expose images and displace sentence embeddings every epoch
+            (:mod:`multimodal_fusion.training.augment`, default :class:`Augmentation`).
     """
 
     strategy: str = 'token_early'
@@ -105,6 +112,7 @@ class TrainSettings:
     camera_backbone: str = 'small_cnn'
     warmup_steps: int = 100
     random_instants: float = 0.0
+    augment: bool = False
 
     def __post_init__(self) -> None:
         if self.strategy not in FUSION_BUILDERS:
@@ -365,6 +373,10 @@ class Trainer:
                    disable=not self.progress, dynamic_ncols=True)
         for camera, audio, text, touch, proprio, mask, index in bar:
             mask = modality_dropout(mask, s.modality_dropout, self.dropout_rng)
+            if s.augment:
+                camera = augment_camera(camera, AUGMENTATION, self.dropout_rng)
+                text = augment_text(text, mask[:, MODALITIES.index('text')], AUGMENTATION,
+                                    self.dropout_rng)
             targets = self.train.targets(index.tolist(), grid_hw=self.config.grid_hw,
                                          num_object_classes=self.config.num_object_classes,
                                          num_colors=self.config.num_colors,
@@ -493,6 +505,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--random-instants', type=float, default=defaults.random_instants,
                    help='share of training samples at random labelled episode instants '
                         'instead of anchors')
+    p.add_argument('--augment', action='store_true',
+                   help='re-expose images and displace sentence embeddings every epoch')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--no-progress', action='store_true')
     return p.parse_args(argv)
@@ -506,7 +520,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
                          train_size=args.train_size, val_size=args.val_size,
                          camera_backbone=args.camera_backbone,
                          warmup_steps=args.warmup_steps,
-                         random_instants=args.random_instants)
+                         random_instants=args.random_instants, augment=args.augment)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

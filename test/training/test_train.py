@@ -58,18 +58,22 @@ def test_drop_modality_builds_without_it():
 
 def test_cli_arguments():
     args = parse_args(['--strategy', 'gated', '--out', 'x', '--modality-dropout', '0.2',
-                       '--drop-modality', 'touch', '--camera-backbone', 'efficientnet_lite0'])
+                       '--drop-modality', 'touch', '--camera-backbone', 'efficientnet_lite0',
+                       '--augment'])
     settings = settings_from_args(args)
+    assert settings.augment and not settings_from_args(
+        parse_args(['--strategy', 'gated', '--out', 'x'])).augment
     assert settings.modality_dropout == 0.2 and settings.drop_modality == 'touch'
     assert settings.camera_backbone == 'efficientnet_lite0'
 
 
 def test_resume_continues_exactly(tmp_path, dataset_root):
-    straight = _trainer(_settings(), tmp_path / 'straight', dataset_root)
+    # With augmentation: its draws are part of what must continue exactly.
+    straight = _trainer(_settings(augment=True), tmp_path / 'straight', dataset_root)
     straight.fit()
-    first = _trainer(_settings(), tmp_path / 'resumed', dataset_root)
+    first = _trainer(_settings(augment=True), tmp_path / 'resumed', dataset_root)
     first.fit(until_epoch=1)
-    second = _trainer(_settings(), tmp_path / 'resumed', dataset_root)
+    second = _trainer(_settings(augment=True), tmp_path / 'resumed', dataset_root)
     assert second.resume() and second.epoch == 1
     second.fit()
     for key, value in straight.model.state_dict().items():
