@@ -338,7 +338,8 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
     aspect = config.image_width / config.image_height
     required = (target,) if target >= 0 else ()
     scene, kept = sample_scene(draw.rng, objects, left_to_right, required, person, 0.0,
-                               duration, aspect, safe=situation == 'fall_risk')
+                               duration, aspect, safe=situation == 'fall_risk',
+                               pool=config.pool('background'))
     target = kept.index(target) if target >= 0 else -1
 
     motion = MotionPlan(

@@ -1,8 +1,8 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""The head camera's view: a table with objects in front of a photo, maybe a person.
+"""The head camera's view: a table with objects in front of a wall, maybe people.
 
-``sample_scene`` draws a scene plan (layout, lighting, people) once per episode;
+``sample_scene`` draws a scene plan (background, layout, lighting, people) once per episode;
 ``render_frame`` renders it at any instant, applying the camera motion of that instant,
 and returns the visible things with boxes read from the label image.
 
@@ -12,6 +12,7 @@ Geometry is stored in fractions of the image size, so one plan renders at any re
 from __future__ import annotations
 
 from dataclasses import dataclass
+import functools
 import math
 from typing import Optional
 from typing import Sequence
@@ -20,23 +21,29 @@ import cv2
 import numpy as np
 
 from multimodal_fusion.sim.backgrounds import background
-from multimodal_fusion.sim.backgrounds import PHOTOS
-from multimodal_fusion.sim.backgrounds import ZOOMS
+from multimodal_fusion.sim.backgrounds import BackgroundPlan
+from multimodal_fusion.sim.backgrounds import sample_background
 from multimodal_fusion.sim.noise import image_grain
 from multimodal_fusion.sim.proprio import CameraMotion
 from multimodal_fusion.sim.referring import ObjectAttributes
 from multimodal_fusion.sim.shapes import draw_object
 from multimodal_fusion.sim.shapes import draw_person
 from multimodal_fusion.sim.shapes import draw_shadow
+from multimodal_fusion.sim.shapes import FACINGS
+from multimodal_fusion.sim.shapes import HAIR_STYLES
 from multimodal_fusion.sim.shapes import object_size
 from multimodal_fusion.sim.shapes import PERSON_POSES
 from multimodal_fusion.sim.shapes import PersonLook
+from multimodal_fusion.sim.shapes import SKIN_TONES
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import NO_ATTRIBUTE
 from multimodal_fusion.sim.vocab import PERSON_CLASS
 from multimodal_fusion.sim.vocab import SHAPES
 
-# Base RGB per colour word; hues far apart so that lighting and tint never swap names.
+# Base RGB per colour word; hues far apart so that lighting never swaps names: white
+# balance, tint and exposure together move a hue by at most about 15 degrees
+# (test_scene_variety checks the extremes), and the closest pair, yellow (50 deg) and
+# red (0 deg), stays well apart.
 COLOR_RGB: dict[str, tuple[int, int, int]] = {
     'red': (205, 35, 35), 'green': (40, 165, 60), 'blue': (35, 75, 210),
     'yellow': (235, 200, 35),
@@ -48,6 +55,12 @@ TABLE_COLORS: tuple[tuple[int, int, int], ...] = (
     (150, 105, 65), (185, 145, 100), (215, 212, 205), (125, 125, 130), (80, 65, 55),
     (170, 160, 140),
 )
+# Lighting ranges (``sample_lighting``): exposure gain (log-uniform), white-balance gain
+# spread of red against blue, residual per-channel tint, tone-curve gamma.
+GAIN_RANGE: tuple[float, float] = (0.5, 1.6)
+WHITE_SPREAD = 0.13
+TINT_RANGE: tuple[float, float] = (0.94, 1.06)
+GAMMA_RANGE: tuple[float, float] = (0.8, 1.25)
 # Separation of the centres of objects a position word tells apart (fraction of width).
 POSITION_GAP = 0.15
 _MAX_OVERLAP = 0.2
@@ -86,7 +99,9 @@ class PersonPlan:
         end: episode time of the second state.
         pose: one of ``PERSON_POSES``.
         arm: arm that takes the pose.
-        look: colours.
+        look: colours, hair, build.
+        facing: one of ``FACINGS``.
+        chair: RGB of the chair back of a seated person, or ``None`` (standing).
     """
 
     x: tuple[float, float]
@@ -97,27 +112,54 @@ class PersonPlan:
     pose: str
     arm: int
     look: PersonLook
+    facing: str = 'front'
+    chair: Optional[tuple[int, int, int]] = None
+
+
+@dataclass(frozen=True)
+class Lighting:
+    """Camera exposure and optics of an episode.
+
+    Attributes:
+        gain: exposure (below 1 under-, above 1 over-exposed; highlights clip).
+        white: (r, g, b) white-balance gains of the light's colour temperature.
+        tint: (r, g, b) residual per-channel gains.
+        gamma: tone curve exponent applied after exposure.
+        gradient: (x, y) linear light falloff across the frame.
+        vignette: darkening at the corners (0 none).
+        grain: sensor noise sigma in grey levels.
+        focus: defocus blur sigma at 320 px width (0 sharp).
+        jpeg: JPEG quality of a compressed stream (0 uncompressed).
+    """
+
+    gain: float = 1.0
+    white: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    gamma: float = 1.0
+    gradient: tuple[float, float] = (0.0, 0.0)
+    vignette: float = 0.0
+    grain: float = 0.0
+    focus: float = 0.0
+    jpeg: int = 0
 
 
 @dataclass(frozen=True)
 class ScenePlan:
-    """Everything the camera sees in an episode."""
+    """Everything the camera sees in an episode.
 
-    photo: str
-    zoom: int
-    crop: tuple[float, float]
-    flip: bool
+    ``person`` is the person the situation is about (``plan.py`` decides it); ``others``
+    are rare bystanders further back, only ever with a ``person``.
+    """
+
+    background: BackgroundPlan
     horizon: float
     table: tuple[float, float]
     table_rgb: tuple[int, int, int]
     seams: tuple[float, ...]
     objects: tuple[PlacedObject, ...]
     person: Optional[PersonPlan]
-    gain: float
-    tint: tuple[float, float, float]
-    gradient: tuple[float, float]
-    grain: float
-    focus: float
+    others: tuple[PersonPlan, ...]
+    lighting: Lighting
     noise_seed: int
 
 
@@ -225,68 +267,112 @@ def sample_layout(rng: np.random.Generator, objects: Sequence[ObjectAttributes],
 
 
 def sample_look(rng: np.random.Generator) -> PersonLook:
-    skin = ((241, 194, 160), (224, 172, 125), (198, 134, 90), (141, 85, 54), (92, 58, 40))
-    hair = ((30, 25, 20), (90, 60, 30), (160, 120, 60), (120, 120, 120))
+    """Skin tone, clothes (plain or striped, short or long sleeves), hair or hat, build."""
+    hair = ((20, 18, 15), (45, 30, 20), (90, 60, 30), (160, 120, 60), (200, 170, 110),
+            (120, 120, 120), (200, 200, 195), (140, 40, 25))
 
     def pick(options):
         return options[int(rng.integers(len(options)))]
-    shirt = tuple(int(v) for v in rng.integers(30, 230, 3))
-    trousers = tuple(int(v) for v in rng.integers(20, 110, 3))
-    return PersonLook(skin=pick(skin), shirt=shirt, trousers=trousers, hair=pick(hair))
+
+    def cloth(lo: int, hi: int) -> tuple[int, int, int]:
+        return tuple(int(v) for v in rng.integers(lo, hi, 3))
+    skin = np.asarray(pick(SKIN_TONES), dtype=np.float64) * rng.uniform(0.92, 1.06)
+    style = pick(HAIR_STYLES)
+    return PersonLook(
+        skin=tuple(int(v) for v in np.clip(skin + rng.uniform(-6, 6, 3), 0, 255)),
+        shirt=cloth(15, 245), trousers=cloth(15, 140),
+        hair=cloth(20, 230) if style == 'hat' else pick(hair), hair_style=style,
+        stripes=cloth(15, 245) if rng.random() < 0.25 else None,
+        long_sleeves=bool(rng.random() < 0.5), build=float(rng.uniform(0.8, 1.25)),
+        head=float(rng.uniform(0.9, 1.15)))
 
 
 def sample_person(rng: np.random.Generator, kind: str, horizon: float, start: float,
                   end: float) -> PersonPlan:
     """A person of one of three kinds.
 
+    People vary in look (``sample_look``), facing, standing or seated, distance, and for
+    ``'still'`` also in visibility: near a frame edge (cut by it) or so near that the head
+    leaves the top of the frame. The table and the objects occlude them as drawn.
+
     Args:
         rng: the episode's generator.
         kind: ``'still'`` (anywhere, any pose), ``'approach'`` (grows from far to near over
-            the episode) or ``'handover'`` (near, reaching towards the robot).
+            the episode) or ``'handover'`` (near, facing the robot, reaching towards it).
         horizon: y of the table's far edge, fraction of the height.
         start: episode start time.
         end: episode end time.
     """
-    above = rng.uniform(0.36, 0.5)
-    # The head must stay in the frame: top = horizon - above * height >= -0.02.
+    if kind not in ('still', 'approach', 'handover'):
+        raise ValueError(f'unknown person kind {kind!r}; expected still, approach or handover')
+    seated = kind != 'approach' and rng.random() < 0.3
+    above = rng.uniform(0.3, 0.38) if seated else rng.uniform(0.36, 0.5)
+    # The head stays in the frame: top = horizon - above * height >= -0.02 ...
     tallest = (horizon + 0.02) / above
     x = rng.uniform(0.2, 0.8)
     pose = PERSON_POSES[int(rng.integers(len(PERSON_POSES)))]
+    facing = FACINGS[int(rng.choice(3, p=(0.6, 0.25, 0.15)))]
     if kind == 'handover':
         size = rng.uniform(0.8, 1.0) * tallest
         heights = (size, size)
-        pose = 'reach'
+        pose, facing = 'reach', 'front'
         xs = (x, x)
     elif kind == 'approach':
-        far = rng.uniform(0.4, 0.55) * tallest
+        x = rng.uniform(0.15, 0.85)
+        far = rng.uniform(0.35, 0.55) * tallest
         heights = (far, rng.uniform(0.8, 1.0) * tallest)
-        xs = (x, float(np.clip(x + rng.uniform(-0.2, 0.2), 0.2, 0.8)))
-    elif kind == 'still':
-        size = rng.uniform(0.45, 1.0) * tallest
+        xs = (x, float(np.clip(x + rng.uniform(-0.2, 0.2), 0.15, 0.85)))
+        facing = 'front' if facing == 'back' else facing
+    else:
+        edge = rng.random()
+        if edge < 0.2:
+            # ... except for a still person right in front of the camera.
+            tallest = (horizon + 0.15) / above
+        elif edge < 0.4:
+            x = float(rng.choice((-1.0, 1.0)) * rng.uniform(0.32, 0.42) + 0.5)
+        size = rng.uniform(0.3, 1.0) * tallest
         heights = (size, size)
         xs = (x, x)
-    else:
-        raise ValueError(f'unknown person kind {kind!r}; expected still, approach or handover')
+    chair = tuple(int(v) for v in rng.integers(20, 200, 3)) if seated else None
     return PersonPlan(x=xs, height=heights, above=float(above), start=start, end=end,
-                      pose=pose, arm=int(rng.integers(2)), look=sample_look(rng))
+                      pose=pose, arm=int(rng.integers(2)), look=sample_look(rng),
+                      facing=facing, chair=chair)
+
+
+def sample_lighting(rng: np.random.Generator) -> Lighting:
+    """Exposure, white balance, tone, falloff, vignetting, noise, blur and compression."""
+    # Colour temperature from warm (-1, tungsten) to cool (+1, shade).
+    temperature = rng.uniform(-1.0, 1.0)
+    return Lighting(
+        gain=float(np.exp(rng.uniform(*np.log(GAIN_RANGE)))),
+        white=(float(1.0 - WHITE_SPREAD * temperature), 1.0,
+               float(1.0 + WHITE_SPREAD * temperature)),
+        tint=tuple(float(v) for v in rng.uniform(*TINT_RANGE, 3)),
+        gamma=float(rng.uniform(*GAMMA_RANGE)),
+        gradient=(float(rng.uniform(-0.35, 0.35)), float(rng.uniform(-0.25, 0.25))),
+        vignette=float(rng.uniform(0.1, 0.5)) if rng.random() < 0.5 else 0.0,
+        grain=float(np.exp(rng.uniform(np.log(0.5), np.log(10.0)))),
+        focus=float(rng.uniform(0.4, 1.5)) if rng.random() < 0.35 else 0.0,
+        jpeg=int(rng.integers(25, 86)) if rng.random() < 0.25 else 0)
 
 
 def sample_scene(rng: np.random.Generator, objects: Sequence[ObjectAttributes],
                  left_to_right: Sequence[int], required: Sequence[int], person: Optional[str],
-                 start: float, end: float, aspect: float,
-                 safe: bool) -> tuple[ScenePlan, tuple[int, ...]]:
-    """A scene plan: photo, table, laid-out objects, lighting and maybe a person.
+                 start: float, end: float, aspect: float, safe: bool,
+                 pool: str = 'train') -> tuple[ScenePlan, tuple[int, ...]]:
+    """A scene plan: background, table, laid-out objects, lighting and maybe people.
 
     Args:
         rng: the episode's generator.
         objects: tabletop objects to place.
         left_to_right: objects whose left-to-right order a position word relies on.
         required: other objects that must be placed.
-        person: person kind (see ``sample_person``) or ``None``.
+        person: person kind (see ``sample_person``) or ``None`` (then nobody is in view).
         start: episode start time.
         end: episode end time.
         aspect: image width / height.
         safe: keep objects central because the camera will tilt.
+        pool: background pool, ``'train'`` or ``'held_out'`` (``SimConfig.pool``).
 
     Returns:
         The plan, and for each of its objects the index in ``objects`` it came from.
@@ -294,12 +380,14 @@ def sample_scene(rng: np.random.Generator, objects: Sequence[ObjectAttributes],
     horizon = float(rng.uniform(0.42, 0.55))
     placed, kept = sample_layout(rng, objects, left_to_right, required, horizon, aspect, safe)
     person_plan = sample_person(rng, person, horizon, start, end) if person else None
-    focus = float(rng.uniform(0.4, 1.2)) if rng.random() < 0.4 else 0.0
+    others: tuple[PersonPlan, ...] = ()
+    if person_plan is not None and rng.random() < 0.08:
+        bystander = sample_person(rng, 'still', horizon, start, end)
+        scale = rng.uniform(0.45, 0.7)
+        others = (PersonPlan(**{**bystander.__dict__,
+                                'height': tuple(v * scale for v in bystander.height)}),)
     plan = ScenePlan(
-        photo=PHOTOS[int(rng.integers(len(PHOTOS)))],
-        zoom=int(rng.integers(len(ZOOMS))),
-        crop=(float(rng.random()), float(rng.random())),
-        flip=bool(rng.random() < 0.5),
+        background=sample_background(rng, pool, tuple(COLOR_RGB.values())),
         horizon=horizon,
         table=(float(rng.uniform(-0.2, 0.08)), float(rng.uniform(0.92, 1.2))),
         table_rgb=tuple(int(v) for v in np.clip(
@@ -308,11 +396,8 @@ def sample_scene(rng: np.random.Generator, objects: Sequence[ObjectAttributes],
         seams=tuple(float(v) for v in rng.uniform(0.0, 1.0, int(rng.integers(0, 5)))),
         objects=placed,
         person=person_plan,
-        gain=float(rng.uniform(0.65, 1.25)),
-        tint=tuple(float(v) for v in rng.uniform(0.9, 1.1, 3)),
-        gradient=(float(rng.uniform(-0.25, 0.25)), float(rng.uniform(-0.2, 0.2))),
-        grain=float(rng.uniform(1.0, 7.0)),
-        focus=focus,
+        others=others,
+        lighting=sample_lighting(rng),
         noise_seed=int(rng.integers(2 ** 31)),
     )
     return plan, kept
@@ -352,6 +437,32 @@ def _motion_kernel(length: int, angle_deg: float) -> np.ndarray:
     return kernel / kernel.sum()
 
 
+@functools.lru_cache(maxsize=8)
+def _light_map(lighting: Lighting, width: int, height: int) -> np.ndarray:
+    """``(h, w, 3)`` float32 per-pixel gain: exposure, colour, falloff and vignetting.
+
+    Falloff and vignetting are smooth, so they are computed on a 32x24 grid and magnified.
+    """
+    gx = 1.0 + lighting.gradient[0] * np.linspace(-1.0, 1.0, 32, dtype=np.float32)
+    gy = 1.0 + lighting.gradient[1] * np.linspace(-1.0, 1.0, 24, dtype=np.float32)
+    falloff = gy[:, None] * gx[None, :]
+    if lighting.vignette > 0.0:
+        r2 = (np.linspace(-1.0, 1.0, 32, dtype=np.float32)[None, :] ** 2
+              + np.linspace(-1.0, 1.0, 24, dtype=np.float32)[:, None] ** 2) / 2.0
+        falloff = falloff * (1.0 - lighting.vignette * r2)
+    colour = lighting.gain * np.asarray(lighting.white, dtype=np.float32) * np.asarray(
+        lighting.tint, dtype=np.float32)
+    small = np.ascontiguousarray(falloff[:, :, None] * colour[None, None, :], dtype=np.float32)
+    light = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    light.flags.writeable = False
+    return light
+
+
+@functools.lru_cache(maxsize=64)
+def _tone_curve(gamma: float) -> np.ndarray:
+    return np.clip(255.0 * (np.arange(256) / 255.0) ** gamma + 0.5, 0, 255).astype(np.uint8)
+
+
 def render_frame(plan: ScenePlan, width: int, height: int, t: float, frame_index: int,
                  motion: CameraMotion) -> Frame:
     """Render the scene at episode time ``t``.
@@ -364,15 +475,17 @@ def render_frame(plan: ScenePlan, width: int, height: int, t: float, frame_index
         frame_index: camera frame number (selects the sensor grain).
         motion: head-camera motion at ``t``.
     """
-    img = background(plan.photo, plan.zoom, plan.crop, plan.flip, width, height)
+    img = background(plan.background, width, height)
     label = np.zeros((height, width), dtype=np.uint8)
     person_id = len(plan.objects) + 1
-    if plan.person is not None:
-        px, ph = _person_at(plan.person, t)
+    people = plan.others + ((plan.person,) if plan.person is not None else ())
+    # Bystanders (further back) first, each with its own id after the objects'.
+    for k, person in enumerate(people):
+        px, ph = _person_at(person, t)
         body = ph * height
-        draw_person(img, label, person_id, px * width,
-                    plan.horizon * height - plan.person.above * body, body, plan.person.pose,
-                    plan.person.arm, plan.person.look)
+        draw_person(img, label, person_id + k, px * width,
+                    plan.horizon * height - person.above * body, body, person.pose,
+                    person.arm, person.look, person.facing, person.chair)
     _draw_table(img, label, plan)
     order = sorted(range(len(plan.objects)), key=lambda i: plan.objects[i].y)
     for i in order:
@@ -381,7 +494,7 @@ def render_frame(plan: ScenePlan, width: int, height: int, t: float, frame_index
         draw_shadow(img, x, y, w)
         draw_object(img, label, i + 1, SHAPES[obj.attributes.shape], x, y, w,
                     np.asarray(obj.rgb))
-    ids = list(range(1, person_id + (plan.person is not None)))
+    ids = list(range(1, person_id + len(people)))
     # Sub-pixel sway is not worth a warp (and would blur every frame a little).
     moved = (abs(motion.roll_deg) > 0.2
              or abs(motion.shift[0] * width) + abs(motion.shift[1] * height) > 0.5)
@@ -397,21 +510,21 @@ def render_frame(plan: ScenePlan, width: int, height: int, t: float, frame_index
                              borderMode=cv2.BORDER_REPLICATE)
         label = cv2.warpAffine(label, matrix, (width, height), flags=cv2.INTER_NEAREST,
                                borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    lighting = plan.lighting
     blur_px = int(round(motion.blur * width))
     if blur_px >= 2:
         img = cv2.filter2D(img, -1, _motion_kernel(blur_px | 1, motion.blur_angle_deg))
-    elif plan.focus > 0.0:
-        img = cv2.GaussianBlur(img, (0, 0), plan.focus * width / 320)
+    elif lighting.focus > 0.0:
+        img = cv2.GaussianBlur(img, (0, 0), lighting.focus * width / 320)
     # Streams may start before 0 (speech leads in): fold negative frame numbers.
     grain_rng = np.random.default_rng([plan.noise_seed, frame_index & 0x7FFFFFFF])
     dy, dx = (int(v) for v in grain_rng.integers(0, 64, 2))
-    gx = 1.0 + plan.gradient[0] * np.linspace(-1.0, 1.0, width, dtype=np.float32)
-    gy = 1.0 + plan.gradient[1] * np.linspace(-1.0, 1.0, height, dtype=np.float32)
-    light = (gy[:, None, None] * gx[None, :, None]) * (
-        plan.gain * np.asarray(plan.tint, dtype=np.float32))[None, None, :]
-    lit = img * light
-    lit += plan.grain * image_grain(height, width, dy, dx)
-    image = np.clip(lit, 0, 255).astype(np.uint8)
+    lit = img * _light_map(lighting, width, height)
+    lit += lighting.grain * image_grain(height, width, dy, dx)
+    image = cv2.LUT(np.clip(lit, 0, 255).astype(np.uint8), _tone_curve(lighting.gamma))
+    if lighting.jpeg:
+        ok, data = cv2.imencode('.jpg', image, (cv2.IMWRITE_JPEG_QUALITY, lighting.jpeg))
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else image
     boxes, classes, colors, sizes, source = [], [], [], [], []
     for i in ids:
         mask = (label == i).view(np.uint8)
@@ -422,7 +535,7 @@ def render_frame(plan: ScenePlan, width: int, height: int, t: float, frame_index
             continue
         x0, y0, bw, bh = cv2.boundingRect(mask)
         boxes.append((x0, y0, x0 + bw, y0 + bh))
-        if i == person_id:
+        if i >= person_id:
             classes.append(PERSON_CLASS)
             colors.append(NO_ATTRIBUTE)
             sizes.append(NO_ATTRIBUTE)

@@ -30,7 +30,8 @@ def test_boxes_lie_inside_the_image_and_are_not_degenerate(samples):
         truth = sample.truth
         assert truth.classes.shape == truth.colors.shape == truth.sizes.shape == (n,)
         assert np.all((truth.classes >= 0) & (truth.classes < len(OBJECT_CLASSES)))
-        assert (truth.classes == PERSON_CLASS).sum() <= 1
+        # The person a situation is about, and rarely a bystander further back.
+        assert (truth.classes == PERSON_CLASS).sum() <= 2
         things = truth.classes != PERSON_CLASS
         assert np.all(truth.colors[things] < len(COLORS)) and np.all(truth.colors[things] >= 0)
         assert np.all(truth.sizes[things] < len(SIZES)) and np.all(truth.sizes[things] >= 0)
