@@ -276,6 +276,12 @@ def draw_person(img: np.ndarray, label: np.ndarray, ident: int, cx: float, top: 
         face_x = cx + (0.25 * head_r if facing == 'side' else 0.0)
         _ellipse(img, label, ident, (face_x, top + 1.15 * head_r),
                  (head_r * 0.8, head_r * 0.75), look.skin)
+    if facing != 'back' and head_r >= 4.0:
+        # Eyes (one in profile), inside the labelled head.
+        eye = tuple(int(v * 0.35) for v in look.skin)
+        for dx in ((0.55,) if facing == 'side' else (-0.32, 0.32)):
+            _ellipse(img, None, 0, (cx + dx * head_r, top + 1.05 * head_r),
+                     (0.1 * head_r, 0.08 * head_r), eye)
     if facing == 'side':
         # A nose in profile, towards the image's right.
         _ellipse(img, label, ident, (cx + 0.9 * head_r, top + 1.1 * head_r),
