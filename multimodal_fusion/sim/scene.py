@@ -523,8 +523,11 @@ def render_frame(plan: ScenePlan, width: int, height: int, t: float, frame_index
     lit += lighting.grain * image_grain(height, width, dy, dx)
     image = cv2.LUT(np.clip(lit, 0, 255).astype(np.uint8), _tone_curve(lighting.gamma))
     if lighting.jpeg:
-        ok, data = cv2.imencode('.jpg', image, (cv2.IMWRITE_JPEG_QUALITY, lighting.jpeg))
-        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if ok else image
+        # OpenCV's codec takes BGR: convert so that chroma is subsampled as in a real stream.
+        ok, data = cv2.imencode('.jpg', cv2.cvtColor(image, cv2.COLOR_RGB2BGR),
+                                (cv2.IMWRITE_JPEG_QUALITY, lighting.jpeg))
+        if ok:
+            image = cv2.cvtColor(cv2.imdecode(data, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     boxes, classes, colors, sizes, source = [], [], [], [], []
     for i in ids:
         mask = (label == i).view(np.uint8)

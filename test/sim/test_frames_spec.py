@@ -51,3 +51,10 @@ def test_other_source_resolutions(sim_config, width, height):
         _check(sample, width, height)
         boxes = sample.truth.boxes
         assert np.all(boxes[:, 2] <= width) and np.all(boxes[:, 3] <= height)
+
+
+def test_held_out_backgrounds_follow_the_spec(sim_config):
+    config = dataclasses.replace(sim_config, held_out=('background',))
+    simulator = ScenarioSimulator(4, config)
+    for index in range(len(SITUATIONS)):
+        _check(simulator.sample(index), 320, 240)
