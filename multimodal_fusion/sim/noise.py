@@ -17,7 +17,12 @@ import numpy as np
 _TABLE_LEN = 1 << 21
 _LOOP_LEN = 1 << 18
 _TABLE_SEED = 0x5EED
-NOISE_COLORS: tuple[str, ...] = ('white', 'pink', 'brown')
+NOISE_COLORS: tuple[str, ...] = ('white', 'pink', 'brown', 'blue', 'red')
+# Amplitude spectrum ~ 1 / f ** exponent, flat below ``corner`` loop bins. 'red' is a smooth,
+# bounded wander (sensor drift over seconds to minutes that never runs away); 'blue' rises
+# with frequency (the shaped noise of some sigma-delta converters).
+_SPECTRA = {'white': (0.0, 1), 'pink': (0.5, 1), 'brown': (1.0, 1), 'blue': (-0.5, 1),
+            'red': (2.0, 64)}
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -64,9 +69,8 @@ def _noise_loop(color: str) -> np.ndarray:
     # Shaping white noise in the frequency domain gives a loop that wraps seamlessly.
     rng = np.random.default_rng(_TABLE_SEED + 1 + NOISE_COLORS.index(color))
     spectrum = np.fft.rfft(rng.standard_normal(_LOOP_LEN))
-    freqs = np.arange(spectrum.shape[0], dtype=np.float64)
-    freqs[0] = 1.0
-    exponent = {'white': 0.0, 'pink': 0.5, 'brown': 1.0}[color]
+    exponent, corner = _SPECTRA[color]
+    freqs = np.maximum(np.arange(spectrum.shape[0], dtype=np.float64), corner)
     spectrum /= freqs ** exponent
     spectrum[0] = 0.0
     loop = np.fft.irfft(spectrum, n=_LOOP_LEN)
@@ -89,6 +93,28 @@ def colored_noise(color: str, offset: int, start: int, count: int) -> np.ndarray
     if color not in NOISE_COLORS:
         raise ValueError(f'unknown noise colour {color!r}; expected one of {NOISE_COLORS}')
     return _wrapped(_noise_loop(color), offset + start, count)
+
+
+def colored_block(color: str, offsets: np.ndarray, start: int, count: int) -> np.ndarray:
+    """Samples ``start .. start + count`` of one unit-RMS coloured noise per offset.
+
+    Args:
+        color: one of ``NOISE_COLORS``.
+        offsets: ``(channels,)`` integer offsets into the loop, one per column.
+        start: first sample index (may be negative).
+        count: number of samples.
+
+    Returns:
+        ``(count, channels)`` float32.
+
+    Raises:
+        ValueError: for an unknown colour.
+    """
+    if color not in NOISE_COLORS:
+        raise ValueError(f'unknown noise colour {color!r}; expected one of {NOISE_COLORS}')
+    index = (np.asarray(offsets, dtype=np.int64)[None, :] + start
+             + np.arange(count, dtype=np.int64)[:, None]) % _LOOP_LEN
+    return _noise_loop(color)[index]
 
 
 @functools.lru_cache(maxsize=8)

@@ -28,6 +28,8 @@ from multimodal_fusion.sim.referring import random_objects
 from multimodal_fusion.sim.referring import sample_referring_scene
 from multimodal_fusion.sim.scene import sample_scene
 from multimodal_fusion.sim.scene import ScenePlan
+from multimodal_fusion.sim.sensors import sample_force_sensor
+from multimodal_fusion.sim.sensors import sample_proprio_sensor
 from multimodal_fusion.sim.situations import Cues
 from multimodal_fusion.sim.sounds import Alarm
 from multimodal_fusion.sim.sounds import ALARM_BAND_HZ
@@ -58,7 +60,10 @@ FRESH_MIN_S = 0.05
 STALE_MARGIN_S = 0.25
 PUSH_SETTLE_S = 0.1
 COLLISION_SETTLE_S = 0.02
-SLIP_SETTLE_S = 0.1
+# Slip is labelled once the load has visibly started to fall, until the object has left the
+# hand (0.6-1.6 s after onset); the windows that still hold the drop are a transition.
+SLIP_SETTLE_S = 0.15
+SLIP_SPAN_S = (0.6, 1.6)
 ALARM_SETTLE_S = 0.3
 # Fall tilt below which the body is still upright for the rules.
 UPRIGHT_TILT_DEG = 1.0
@@ -126,7 +131,9 @@ def cues_at(plan: EpisodePlan, t: float, config: SimConfig) -> Cues:
             collision = _tri(t - wrist.collision.time, COLLISION_SETTLE_S,
                              touch_w - 0.05, 0.0, touch_w)
         if wrist.slip is not None:
-            slipping = _tri(t - wrist.slip.start, SLIP_SETTLE_S, math.inf, 0.0, math.inf)
+            slip = wrist.slip
+            slipping = _tri(t - slip.start, SLIP_SETTLE_S, slip.end - slip.start, 0.0,
+                            slip.end - slip.start + touch_w + 0.05)
     alarm = False
     if plan.sound.alarm is not None:
         alarm = _tri(t - plan.sound.alarm.onset, ALARM_SETTLE_S, math.inf, 0.0, math.inf)
@@ -142,7 +149,9 @@ def cues_at(plan: EpisodePlan, t: float, config: SimConfig) -> Cues:
         slipping=slipping,
         alarm=alarm,
         fresh_command=fresh,
-        grasp=any(w.load_mass > 0.0 for w in plan.touch.wrists),
+        # An object that slipped out of the hand is no longer held.
+        grasp=any(w.load_mass > 0.0 and (w.slip is None or t < w.slip.end)
+                  for w in plan.touch.wrists),
         person=plan.scene.person is not None,
         walking=motion.walk is not None,
         footsteps=plan.footsteps,
@@ -225,7 +234,7 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
 
     # The situation's own cue, and the anchor where it is clearly visible.
     push = fall = reach = None
-    collision_time = slip_start = alarm_onset = command_end = None
+    collision_time = slip_start = slip_end = alarm_onset = command_end = None
     anchor_lo, anchor_hi = 0.0, duration
     if situation == 'fall_risk':
         start, rate = draw.u(1.5, duration - 2.0), draw.u(10.0, 25.0)
@@ -243,7 +252,8 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
         anchor_hi = collision_time + touch_w - 0.06
     elif situation == 'object_slipping':
         slip_start = draw.u(1.5, duration - 0.6)
-        anchor_lo, anchor_hi = slip_start + SLIP_SETTLE_S + 0.01, slip_start + 2.0
+        slip_end = slip_start + draw.u(*SLIP_SPAN_S)
+        anchor_lo, anchor_hi = slip_start + SLIP_SETTLE_S + 0.01, slip_end - 0.02
     elif situation == 'alarm':
         alarm_onset = draw.u(0.0, 1.0)
         anchor_lo = alarm_onset + ALARM_SETTLE_S + 0.01
@@ -268,7 +278,10 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
         base = draw.weighted((('stand', 0.7), ('hold', 0.3)))
     if base == 'hold':
         hold_arms = draw.pick(((0,), (1,), (0, 1)))
-    if base == 'walk':
+    # Walking while holding: gait shaking and heel strikes in the wrists, load unchanged.
+    carrying = (situation in ('object_grasped', 'handover', 'object_slipping')
+                and draw.p(0.25))
+    if base == 'walk' or carrying:
         walk = (draw.u(0.8, 1.1), draw.u(0.25, 0.4), draw.u(0.0, 2 * math.pi))
     rest_arm = -1
     if base == 'stand' and draw.p(0.2):
@@ -356,13 +369,11 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
         walk=walk,
         push=push,
         fall=fall,
-        noise=(draw.u(0.001, 0.003), draw.u(0.01, 0.03), draw.u(0.005, 0.015),
-               draw.u(0.03, 0.08)),
-        noise_offset=int(draw.rng.integers(_NOISE_OFFSETS)),
+        sensor=sample_proprio_sensor(draw.rng, config.pool('sensor')),
     )
 
-    touch = _touch_plan(draw, hold_arms, rest_arm, reach, collision_time, slip_start, walk,
-                        push, fall, duration)
+    touch = _touch_plan(draw, hold_arms, rest_arm, reach, collision_time, (slip_start, slip_end),
+                        walk, push, fall, duration, config.pool('sensor'))
 
     sound = _sound_plan(draw, situation, below, anchor, duration, footsteps, collision_time,
                         fall, alarm_onset, command, command_end)
@@ -376,26 +387,54 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
         target=target, footsteps=footsteps)
 
 
-def _touch_plan(draw: _Draw, hold_arms, rest_arm, reach, collision_time, slip_start, walk,
-                push, fall, duration) -> TouchPlan:
+def _bursts(draw: _Draw, begin: float, end: float, gap: tuple[float, float],
+            freq: tuple[float, float], amp: float):
+    """Ringing events from ``begin`` until ``end``, ``gap`` apart, amplitudes around ``amp``."""
+    count = int((end - begin) / gap[0]) + 2
+    times = begin + np.concatenate([[0.0], np.cumsum(draw.rng.uniform(*gap, count))])
+    times = times[times < end]
+    freqs = draw.rng.uniform(*freq, times.size)
+    amps = amp * draw.rng.uniform(0.5, 1.5, times.size)
+    directions = draw.rng.uniform(0.0, 2 * math.pi, times.size)
+    return [(float(a), float(b), float(c), float(d))
+            for a, b, c, d in zip(times, freqs, amps, directions)]
+
+
+def _log_u(draw: _Draw, lo: float, hi: float) -> float:
+    return float(math.exp(draw.u(math.log(lo), math.log(hi))))
+
+
+def _touch_plan(draw: _Draw, hold_arms, rest_arm, reach, collision_time, slip_span, walk,
+                push, fall, duration, pool: str) -> TouchPlan:
     """What the wrists feel, consistent with the motion (same arms, same event times)."""
+    slip_start, slip_end = slip_span
     slip_wrist = draw.pick(hold_arms) if slip_start is not None else -1
+    steps = None
+    if walk is not None:
+        # Heel strikes, two per stride, ring through the body into both wrists.
+        steps = (walk[2] / (4 * math.pi * walk[0]), 1.0 / (2 * walk[0]), _log_u(draw, 0.1, 1.0))
     wrists = []
     for side in (0, 1):
-        bias = tuple(float(v) for v in np.concatenate([draw.rng.normal(0.0, 0.4, 3),
-                                                       draw.rng.normal(0.0, 0.015, 3)]))
         load = draw.u(0.25, 1.0) if side in hold_arms else 0.0
         slip = None
         if side == slip_wrist:
-            # Stick-slip starts with a burst and recurs every 30-100 ms, so every touch
-            # window after the onset holds several bursts.
-            gaps = draw.rng.uniform(0.03, 0.1, int(duration / 0.03) + 2)
-            times = slip_start + np.concatenate([[0.0], np.cumsum(gaps)])
-            times = times[times < duration + 1.0]
-            bursts = tuple((float(tb), draw.u(25.0, 60.0), draw.u(1.0, 3.0),
-                            draw.u(0.0, 2 * math.pi)) for tb in times)
-            slip = Slip(start=slip_start, final_fraction=draw.u(0.2, 0.6), tau=draw.u(0.2, 0.5),
-                        bursts=bursts)
+            # Stick-slip: an event every 30-100 ms until the object is gone, each a step of
+            # the falling load and a 25-60 Hz burst, sometimes too weak to see in the noise.
+            bursts = _bursts(draw, slip_start, slip_end, (0.03, 0.1), (25.0, 60.0),
+                             _log_u(draw, 0.05, 2.5))
+            slip = Slip(start=slip_start, end=slip_end, jerk=draw.u(0.08, 0.25),
+                        stepped=draw.u(0.3, 0.8), bursts=tuple(bursts))
+        vibration = []
+        if draw.p(0.4 if side in hold_arms else 0.15):
+            # A servo hunting: bursts in the stick-slip band, the load stays where it is.
+            begin = draw.u(-1.0, duration)
+            vibration += _bursts(draw, begin, begin + draw.u(0.5, duration), (0.03, 0.15),
+                                 (20.0, 60.0), _log_u(draw, 0.05, 1.5))
+        if steps is not None:
+            first, period, amp = steps
+            times = first + period * np.arange(-2, int(duration / period) + 3)
+            vibration += [(float(tb), draw.u(15.0, 40.0), amp * draw.u(0.6, 1.4),
+                           draw.u(0.0, 2 * math.pi)) for tb in times]
         collision = None
         if reach is not None and side == reach[0] and collision_time is not None:
             direction = np.array([-1.0, draw.u(-0.4, 0.4), draw.u(-0.3, 0.3)])
@@ -405,11 +444,11 @@ def _touch_plan(draw: _Draw, hold_arms, rest_arm, reach, collision_time, slip_st
                                   decay=draw.u(0.02, 0.05), ring_hz=draw.u(12.0, 25.0),
                                   lever=draw.u(0.05, 0.12), residual=draw.u(1.0, 5.0))
         wrists.append(WristPlan(
-            bias=bias, hand_mass=draw.u(0.35, 0.6),
+            hand_mass=draw.u(0.35, 0.6),
             contact=draw.u(3.0, 9.0) if side == rest_arm else 0.0,
             load_mass=load,
             lever=(draw.u(-0.06, 0.06), draw.u(-0.06, 0.06)),
-            slip=slip, collision=collision))
+            slip=slip, collision=collision, vibration=tuple(sorted(vibration))))
     if walk is not None:
         shake = (draw.u(0.3, 0.8), 2.0 * walk[0], 0.0)
     elif fall is not None:
@@ -418,8 +457,7 @@ def _touch_plan(draw: _Draw, hold_arms, rest_arm, reach, collision_time, slip_st
         shake = (draw.u(0.02, 0.08), draw.u(1.0, 3.0), 0.0)
     jolt = (push[0], draw.u(1.0, 3.0), push[1]) if push is not None else None
     return TouchPlan(wrists=(wrists[0], wrists[1]), shake=shake, jolt=jolt,
-                     noise=(draw.u(0.04, 0.12), draw.u(0.002, 0.006)),
-                     noise_offset=int(draw.rng.integers(_NOISE_OFFSETS)))
+                     sensor=sample_force_sensor(draw.rng, pool))
 
 
 def _sound_plan(draw: _Draw, situation: str, below, anchor, duration, footsteps,

@@ -4,8 +4,9 @@
 
 A ``MotionPlan`` describes the whole episode as smooth functions of time (standing sway,
 holding, reaching, walking, being pushed, starting to fall), so joint states can be evaluated
-at any stamps. Velocities are central differences of those functions, and sensor noise comes
-from the indexable noise table, which keeps windows exact slices of the stream.
+at any stamps. Velocities are central differences of those functions; what the encoders and
+IMU report (offsets, noise, quantisation, bias, drift) is the plan's ``sensors.ProprioSensor``,
+read from the indexable noise tables, which keeps windows exact slices of the stream.
 
 Conventions: shoulder pitch negative raises the arm forward, elbow positive flexes, left
 shoulder roll positive (right negative) abducts. The IMU frame is x forward, y left, z up;
@@ -19,8 +20,8 @@ import math
 
 import numpy as np
 
-from multimodal_fusion.sim.noise import gaussian_block
-from multimodal_fusion.spec import IMU_FEATURES
+from multimodal_fusion.sim.sensors import measure_proprio
+from multimodal_fusion.sim.sensors import ProprioSensor
 from multimodal_fusion.spec import JOINT_NAMES
 
 MOTIONS: tuple[str, ...] = ('stand', 'walk', 'reach', 'hold', 'pushed', 'falling')
@@ -48,7 +49,6 @@ STAND_POSE = np.array([
     -0.2, 0.4, -0.2,
 ])
 REST_ON_TABLE = (-0.55, 0.9, 0.1)
-_FEATURES = 2 * len(JOINT_NAMES) + IMU_FEATURES
 NEVER = 1e9
 
 
@@ -70,8 +70,7 @@ class MotionPlan:
         push: (time, direction rad, peak acceleration m/s^2, peak tilt deg, stepping leg or
             -1) or ``None``.
         fall: (start, direction rad, tilt acceleration deg/s^2) or ``None``.
-        noise: (position rad, velocity rad/s, gyro rad/s, accel m/s^2) noise scales.
-        noise_offset: where this episode reads the noise table.
+        sensor: the joint encoders and IMU; ``None`` reports the true state.
     """
 
     kind: str
@@ -87,8 +86,7 @@ class MotionPlan:
     walk: tuple[float, float, float] | None = None
     push: tuple[float, float, float, float, int] | None = None
     fall: tuple[float, float, float] | None = None
-    noise: tuple[float, float, float, float] = (0.002, 0.02, 0.01, 0.05)
-    noise_offset: int = 0
+    sensor: ProprioSensor | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in MOTIONS:
@@ -290,13 +288,8 @@ def render_proprio(plan: MotionPlan, start: int, count: int, rate: float) -> np.
     q = joint_positions(plan, t)
     qd = (joint_positions(plan, t + step) - joint_positions(plan, t - step)) / (2 * step)
     out = np.concatenate([q, qd, imu(plan, t, step)], axis=1)
-    joints = len(JOINT_NAMES)
-    pos_sd, vel_sd, gyro_sd, acc_sd = plan.noise
-    scale = np.concatenate([np.full(joints, pos_sd), np.full(joints, vel_sd),
-                            np.full(4, 0.002), np.full(3, gyro_sd), np.full(3, acc_sd)])
-    out += scale * gaussian_block(plan.noise_offset, start, count, _FEATURES)
-    quat = out[:, 2 * joints:2 * joints + 4]
-    quat /= np.linalg.norm(quat, axis=1, keepdims=True)
+    if plan.sensor is not None:
+        out = measure_proprio(plan.sensor, out, start)
     return out.astype(np.float32)
 
 

@@ -30,7 +30,7 @@ class Cues:
         pushed: a shove within the proprio window (IMU transient, ankle/hip response).
         collision: an impact spike within the touch window.
         reaching: an arm moving out (or stopped mid-reach) without a decisive cue.
-        slipping: a held object slipping (touch bursts, falling load).
+        slipping: a held object slipping out of the hand (its load falling in stick-slip steps).
         alarm: an alarm sounding (audio).
         fresh_command: a command recognised just now (text present, its speech ends within
             the audio window's second half). Stale text alone is not a fresh command.

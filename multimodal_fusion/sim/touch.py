@@ -3,10 +3,16 @@
 """Wrist force/torque: free motion, resting contact, grasped loads, slip and collisions.
 
 A wrist sensor does not feel grip force; it feels the weight it carries (rotating with the
-forearm), inertial shaking, and external contacts. The patterns the situations rely on are:
-a held load (several newtons more than the bare hand, steady), slip (the load falls while
-25-60 Hz stick-slip bursts ring in the tangential force) and collision (a 20-60 N spike
-within a few milliseconds that rings down).
+forearm), inertial shaking, vibration, and external contacts. The patterns the situations
+rely on are: a held load (several newtons more than the bare hand, steady), slip (the held
+load falls until the object leaves the hand, in stick-slip steps that each ring a 25-60 Hz
+burst in the tangential force, sometimes too weak to stand out of the noise) and collision
+(a 20-60 N spike within a few milliseconds that rings down).
+
+Vibration without slip is common: a gripper servo hunting while it holds, heel strikes
+while walking, and the sensor's own tones (``sensors.ForceSensor``) ring in the same band
+as stick-slip, so only the falling load tells slip. What the sensor reports (noise, offsets,
+drift, gain, spikes, quantisation) is applied by ``sensors.measure_wrench``.
 
 Columns per wrist: ``fx, fy, fz`` in newtons, ``tx, ty, tz`` in newton-metres; left wrist
 first. Sensor x points along the forearm's forward direction, z up when the arm hangs.
@@ -14,16 +20,20 @@ first. Sensor x points along the forearm's forward direction, z up when the arm 
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import numpy as np
 
-from multimodal_fusion.sim.noise import gaussian_block
 from multimodal_fusion.sim.proprio import GRAVITY
+from multimodal_fusion.sim.sensors import ForceSensor
+from multimodal_fusion.sim.sensors import measure_wrench
 from multimodal_fusion.spec import WRENCH_FEATURES
 
 COLLISION_MIN_N = 20.0
 _BURST_SPAN_S = 0.25
+# Time for one stick-slip step of the load to complete.
+_STEP_S = 0.004
 
 
 @dataclass(frozen=True)
@@ -51,19 +61,41 @@ class Collision:
 
 @dataclass(frozen=True)
 class Slip:
-    """A held object sliding out of the hand from ``start`` on.
+    """A held object sliding out of the hand from ``start`` until it leaves at ``end``.
+
+    The carried load falls from all of it to nothing: a first jerk, then partly smoothly and
+    partly in steps, one per stick-slip event; each event also rings a burst.
 
     Attributes:
         start: slip onset.
-        final_fraction: fraction of the load still carried long after onset.
-        tau: seconds for the load to settle.
-        bursts: (time, frequency Hz, amplitude N, direction rad) of stick-slip events.
+        end: when the object has left the hand.
+        jerk: fraction of the load lost in the first few milliseconds.
+        stepped: share of the remaining descent that happens in the steps.
+        bursts: (time, frequency Hz, amplitude N, direction rad) of stick-slip events,
+            sorted by time, all within ``[start, end)``.
     """
 
     start: float
-    final_fraction: float
-    tau: float
+    end: float
+    jerk: float
+    stepped: float
     bursts: tuple[tuple[float, float, float, float], ...]
+
+    def fraction(self, t: np.ndarray) -> np.ndarray:
+        """Share of the load still carried at ``t``."""
+        since = t - self.start
+        ramp = np.clip(since / (self.end - self.start), 0.0, 1.0)
+        times = np.array([b[0] for b in self.bursts])
+        steps = np.zeros_like(t)
+        if times.size:
+            passed = np.searchsorted(times, t, side='right')
+            last = times[np.maximum(passed - 1, 0)]
+            partial = np.clip((t - last) / _STEP_S, 0.0, 1.0)
+            steps = np.where(passed > 0, (passed - 1 + partial) / times.size, 0.0)
+        steps = np.where(t >= self.end, 1.0, steps)
+        descent = (self.jerk * np.clip(since / _STEP_S, 0.0, 1.0)
+                   + (1.0 - self.jerk) * ((1.0 - self.stepped) * ramp + self.stepped * steps))
+        return 1.0 - np.clip(descent, 0.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -71,22 +103,23 @@ class WristPlan:
     """One wrist during an episode.
 
     Attributes:
-        bias: sensor offset per column.
         hand_mass: mass of the hand below the sensor in kg.
         contact: force of the forearm resting on the table in N (0 for none).
         load_mass: mass of a held object in kg (0 for none).
         lever: (x, y) offset of the held object's centre of mass in metres.
         slip: slip of the held object, if any.
         collision: impact, if any.
+        vibration: (time, frequency Hz, amplitude N, direction rad) bursts that shake the
+            wrist without changing its load (a gripper servo hunting, heel strikes), sorted.
     """
 
-    bias: tuple[float, ...]
     hand_mass: float
     contact: float = 0.0
     load_mass: float = 0.0
     lever: tuple[float, float] = (0.0, 0.0)
     slip: Slip | None = None
     collision: Collision | None = None
+    vibration: tuple[tuple[float, float, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,24 +131,23 @@ class TouchPlan:
         shake: (amplitude N, base frequency Hz, agitated amplitude N) of inertial shaking;
             the agitated part scales with how violently the body moves (a starting fall).
         jolt: (time, amplitude N, direction rad) felt by both wrists when the body is shoved.
-        noise: (force, torque) noise standard deviations.
-        noise_offset: where this episode reads the noise table.
+        sensor: the F/T sensors; ``None`` reports the true wrenches.
     """
 
     wrists: tuple[WristPlan, WristPlan]
     shake: tuple[float, float, float]
     jolt: tuple[float, float, float] | None
-    noise: tuple[float, float]
-    noise_offset: int
+    sensor: ForceSensor | None = None
 
 
-def _slip(slip: Slip, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(load fraction, ``(n, 3)`` tangential burst wrench fx, fy, tz)."""
-    since = np.clip(t - slip.start, 0.0, None)
-    fraction = 1.0 - (1.0 - slip.final_fraction) * (1.0 - np.exp(-since / slip.tau))
+def _bursts(bursts, t: np.ndarray) -> np.ndarray:
+    """``(n, 3)`` tangential wrench fx, fy, tz of ringing bursts sorted by time."""
     wrench = np.zeros((t.size, 3))
-    for time, freq, amp, direction in slip.bursts:
-        if time > t[-1] or time + _BURST_SPAN_S <= t[0]:
+    first = bisect.bisect_left(bursts, (t[0] - _BURST_SPAN_S,))
+    for time, freq, amp, direction in bursts[first:]:
+        if time > t[-1]:
+            break
+        if time + _BURST_SPAN_S <= t[0]:
             continue
         dt = t - time
         # Cut at a fixed span so that a window and the whole stream sum the same bursts.
@@ -124,7 +156,7 @@ def _slip(slip: Slip, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         wrench[:, 0] += osc * np.cos(direction)
         wrench[:, 1] += osc * np.sin(direction)
         wrench[:, 2] += 0.02 * osc
-    return fraction, wrench
+    return wrench
 
 
 def _collision(hit: Collision, t: np.ndarray) -> np.ndarray:
@@ -145,10 +177,8 @@ def _collision(hit: Collision, t: np.ndarray) -> np.ndarray:
 def _wrist(wrist: WristPlan, t: np.ndarray, elevation: np.ndarray) -> np.ndarray:
     out = np.zeros((t.size, WRENCH_FEATURES))
     load = np.full(t.size, wrist.load_mass)
-    burst = None
     if wrist.slip is not None:
-        fraction, burst = _slip(wrist.slip, t)
-        load = load * fraction
+        load = load * wrist.slip.fraction(t)
     # Gravity of hand and load in the sensor frame, which turns with the forearm.
     weight = (wrist.hand_mass + load) * GRAVITY
     out[:, 0] = weight * np.sin(elevation)
@@ -161,13 +191,15 @@ def _wrist(wrist: WristPlan, t: np.ndarray, elevation: np.ndarray) -> np.ndarray
     if wrist.contact > 0.0:
         out[:, 2] += wrist.contact
         out[:, 0] += 0.15 * wrist.contact
-    if burst is not None:
-        out[:, 0] += burst[:, 0]
-        out[:, 1] += burst[:, 1]
-        out[:, 5] += burst[:, 2]
+    for bursts in (wrist.slip.bursts if wrist.slip is not None else (), wrist.vibration):
+        if bursts:
+            burst = _bursts(bursts, t)
+            out[:, 0] += burst[:, 0]
+            out[:, 1] += burst[:, 1]
+            out[:, 5] += burst[:, 2]
     if wrist.collision is not None:
         out += _collision(wrist.collision, t)
-    return out + np.asarray(wrist.bias)[None, :]
+    return out
 
 
 def render_touch(plan: TouchPlan, start: int, count: int, rate: float,
@@ -202,7 +234,6 @@ def render_touch(plan: TouchPlan, start: int, count: int, rate: float,
         for base in (0, WRENCH_FEATURES):
             out[:, base] += bump * np.cos(direction)
             out[:, base + 1] += bump * np.sin(direction)
-    force_sd, torque_sd = plan.noise
-    scale = np.tile(np.array([force_sd] * 3 + [torque_sd] * 3), 2)
-    out += scale * gaussian_block(plan.noise_offset, start, count, 2 * WRENCH_FEATURES)
+    if plan.sensor is not None:
+        out = measure_wrench(plan.sensor, out, start, t)
     return out.astype(np.float32)

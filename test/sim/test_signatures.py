@@ -31,14 +31,23 @@ def _force_jump(touch):
     return max(jumps)
 
 
-def _burstiness(touch, noise_sd):
-    """RMS second difference of the tangential forces relative to the sensor noise's.
+def _hf_energy(touch):
+    """RMS second difference of the tangential forces in newtons, the larger wrist.
 
     Stick-slip rings at 25-60 Hz, which the second difference of a 200 Hz signal amplifies;
-    white sensor noise gives 1.
+    so do servo vibration, heel strikes, mains and motor tones, and the sensor's noise.
     """
     return max(np.sqrt(np.mean(np.diff(touch[:, base:base + 2], n=2, axis=0) ** 2))
-               for base in (0, 6)) / (noise_sd * np.sqrt(6.0))
+               for base in (0, 6))
+
+
+def _load_fall(touch):
+    """How much a wrist's measured force fell over the window in newtons, the larger wrist."""
+    falls = []
+    for base in (0, 6):
+        force = np.linalg.norm(touch[:, base:base + 3], axis=1)
+        falls.append(np.median(force[:20]) - np.median(force[-20:]))
+    return max(falls)
 
 
 def _by_situation(samples, episodes, name):
@@ -80,13 +89,19 @@ def test_collision_is_a_touch_spike_and_nothing_else_is(samples):
             assert jump < 15.0
 
 
-def test_slip_rings_in_the_tangential_force(samples, episodes):
-    for sample, episode in zip(samples, episodes):
-        ringing = _burstiness(sample.frames.touch, episode.plan.touch.noise[0])
-        if sample.truth.situation == SITUATIONS.index('object_slipping'):
-            assert ringing > 1.4
-        elif sample.truth.situation != SITUATIONS.index('collision'):
-            assert ringing < 1.4
+def test_slip_is_a_falling_load_and_vibration_alone_is_not(samples):
+    slip = SITUATIONS.index('object_slipping')
+    others = [s for s in samples if s.truth.situation not in (slip, SITUATIONS.index('collision'))]
+    slipping = [s for s in samples if s.truth.situation == slip]
+    assert slipping
+    falls = np.array([_load_fall(s.frames.touch) for s in slipping])
+    assert np.mean(falls > 0.3) >= 0.9
+    assert np.median([_load_fall(s.frames.touch) for s in others]) < 0.15
+    # High-frequency energy tells nothing by itself: it overlaps both ways.
+    hf_slip = np.array([_hf_energy(s.frames.touch) for s in slipping])
+    hf_other = np.array([_hf_energy(s.frames.touch) for s in others])
+    assert np.mean(hf_other > np.median(hf_slip)) > 0.2
+    assert np.mean(hf_slip < np.median(hf_other)) > 0.2
 
 
 def test_alarm_audio_has_the_alarm_tone_spectral_peak(samples, episodes):
@@ -116,10 +131,13 @@ def test_grasping_situations_carry_a_load_and_differ_by_the_person(samples, epis
             wrists = episode.plan.touch.wrists
             held = [i for i, w in enumerate(wrists) if w.load_mass > 0]
             assert held
+            # Less the sensor's calibration offset (several newtons when not tared).
+            bias = np.asarray(episode.plan.touch.sensor.bias)
             for i in held:
-                force = np.linalg.norm(sample.frames.touch[:, 6 * i:6 * i + 3], axis=1)
+                force = np.linalg.norm(sample.frames.touch[:, 6 * i:6 * i + 3]
+                                       - bias[6 * i:6 * i + 3], axis=1)
                 expected = (wrists[i].hand_mass + wrists[i].load_mass) * GRAVITY
-                assert np.median(force) > 0.8 * expected
+                assert np.median(force) > 0.75 * expected
 
 
 def test_person_approaching_needs_camera_and_footsteps(samples, episodes):
@@ -163,7 +181,7 @@ def _signature(sample, episode):
              any(u.end > sample.stamp - 1.0 for u in plan.sound.utterances))
     text = sample.frames.text is not None
     touch = (_force_jump(sample.frames.touch) >= 15.0,
-             _burstiness(sample.frames.touch, plan.touch.noise[0]) > 1.4,
+             _hf_energy(sample.frames.touch) > 0.5,
              any(w.load_mass > 0 for w in plan.touch.wrists))
     proprio = plan.motion.kind
     return camera, audio, text, touch, proprio
