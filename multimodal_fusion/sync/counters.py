@@ -28,6 +28,9 @@ class DropReason(enum.Enum):
         MALFORMED: rejected by message conversion or shape checks.
         TIME_JUMP: discarded when time jumped backwards (buffers cleared), or a late message
             from the timeline before the jump.
+        LATE: a modality whose window was cut before its stream reached the set's stamp,
+            because the set's wait for it ran out (counted once per set and modality): the
+            newest part of that window came too late for the set.
     """
 
     QUEUE_OVERFLOW = 'queue_overflow'
@@ -37,6 +40,7 @@ class DropReason(enum.Enum):
     STALE = 'stale'
     MALFORMED = 'malformed'
     TIME_JUMP = 'time_jump'
+    LATE = 'late'
 
 
 class SetDropReason(enum.Enum):

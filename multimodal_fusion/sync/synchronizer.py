@@ -10,8 +10,12 @@ What it adds to message_filters, for a robot that loses sensors at run time:
   through the :class:`ApproximateTimePolicy`. Optional modalities never hold a set back:
   at assembly each one is present when its newest data at or before the set's stamp is no
   older than its maximum age, and absent (presence mask False, ``None`` frame) otherwise.
-* Every stream, required or not, also feeds a ring buffer; the windows end at the set's
-  stamp (see ``windows.py``).
+* Every stream, required or not, also feeds a ring buffer; the windows end with each
+  stream's newest data at or before the set's stamp (see ``windows.py``).
+* A matched set waits, a bounded time (``window_wait_s``), for every live windowed stream
+  to reach its stamp before its windows are cut: sensor messages of the same instant often
+  come after the camera frame (other topics, other transport, another callback order), and
+  a window cut before them ends early or with zeros, which the model never saw in training.
 * Drops are counted by reason and stream. A backwards time jump of the camera (the
   anchor) clears everything; one of another stream clears only that stream (its driver's
   clock fault must not stop the others). Both are reported through a callback.
@@ -26,6 +30,7 @@ import collections
 from dataclasses import dataclass
 from dataclasses import replace
 import threading
+import time
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -50,7 +55,6 @@ from multimodal_fusion.sync.windows import AudioRing
 from multimodal_fusion.sync.windows import NS_PER_S
 from multimodal_fusion.sync.windows import RowRing
 from multimodal_fusion.sync.windows import TextHistory
-from multimodal_fusion.sync.windows import window_grid_ns
 
 CAMERA = 'camera'
 AUDIO = 'audio'
@@ -94,6 +98,11 @@ class SyncConfig:
             time a set waits in the policy.
         ring_rows: rows kept per wrench, joint-state and IMU stream; at least the stream's
             rate times (window + ``history_s``).
+        window_wait_s: how long (on the synchroniser's clock, from when the set was matched)
+            a set waits for its live windowed streams (audio, touch, proprio: those fresh
+            enough to be present) to reach its stamp before its windows are cut anyway;
+            0 cuts them at once. A stream that has not reached the stamp by then is counted
+            ``LATE``.
         interpolate: resample touch and proprio linearly (True) or by sample-and-hold.
         audio_stamp_marks_end: audio chunk stamps mark the end of the chunk (True) or its
             first sample (False).
@@ -116,6 +125,7 @@ class SyncConfig:
     text_max_age_s: Optional[float] = None
     history_s: float = 1.0
     ring_rows: int = 2048
+    window_wait_s: float = 0.1
     interpolate: bool = True
     audio_stamp_marks_end: bool = False
     audio_jitter_s: float = 0.002
@@ -134,7 +144,8 @@ class SyncConfig:
         if len(self.wrists) != self.spec.touch.wrists or len(set(self.wrists)) != len(self.wrists):
             raise ValueError(f'wrists must be {self.spec.touch.wrists} distinct names '
                              f'(spec.touch.wrists), got {self.wrists!r}')
-        for name in ('slop_s', 'audio_jitter_s', 'age_penalty', 'history_s'):
+        for name in ('slop_s', 'audio_jitter_s', 'age_penalty', 'history_s',
+                     'window_wait_s'):
             if getattr(self, name) < 0:
                 raise ValueError(f'{name} must be non-negative, got {getattr(self, name)}')
         for name in ('audio_max_age_s', 'touch_max_age_s', 'proprio_max_age_s',
@@ -190,13 +201,19 @@ class FusionSynchronizer:
       ``set_drops`` as ``MISSING_REQUIRED``. Windows are causal, so this also happens when
       the policy matched a frame with a required message stamped just after it and nothing
       of that stream is at or before the frame (the first frame after start-up or a jump).
-    * Windows are cut when the set is emitted: the policy has waited for the required
-      streams, but an optional stream contributes only what has arrived by then (a
-      late-arriving optional audio chunk leaves zeros at the end of the window).
+    * Windows are cut when the set is emitted: after the policy has matched it, a set waits
+      until every live windowed stream (audio, touch, proprio whose newest data is within
+      its maximum age of the set's stamp) has reached the stamp, or ``window_wait_s`` has
+      passed on ``clock`` since it was matched; sets leave in stamp order. Messages release
+      the sets they complete from their ``add_*``; :meth:`release_due` releases the sets
+      whose wait ran out while nothing came (call it from a timer). A stream that had not
+      reached the stamp is counted ``LATE`` (a late audio chunk leaves zeros at the end of
+      the window; late rows leave it ending early).
 
     Args:
         config: see :class:`SyncConfig`.
         on_time_jump: called with a :class:`TimeJump` after buffers were cleared.
+        clock: seconds, monotonic; times the sets' waits (``window_wait_s``).
 
     Attributes:
         config: as given.
@@ -208,7 +225,8 @@ class FusionSynchronizer:
     """
 
     def __init__(self, config: SyncConfig = SyncConfig(), *,
-                 on_time_jump: Optional[Callable[[TimeJump], None]] = None) -> None:
+                 on_time_jump: Optional[Callable[[TimeJump], None]] = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.drops = DropCounters()
         self.set_drops = DropCounters()
@@ -216,7 +234,10 @@ class FusionSynchronizer:
         self.stream_jumps: collections.Counter[str] = collections.Counter()
         self.last_time_jump: Optional[TimeJump] = None
         self._on_time_jump = on_time_jump
+        self._clock = clock
         self._lock = threading.Lock()
+        # Matched sets waiting for their windows, oldest first: (deadline, matched set).
+        self._pending: collections.deque[tuple[float, MatchedSet]] = collections.deque()
 
         spec = config.spec
         self._streams = config.policy_streams
@@ -338,13 +359,14 @@ class FusionSynchronizer:
         """Change matching and staleness settings live.
 
         Any of ``slop_s``, ``queue_size``, ``audio_max_age_s``, ``touch_max_age_s``,
-        ``proprio_max_age_s``, ``text_max_age_s``.
+        ``proprio_max_age_s``, ``text_max_age_s``, ``window_wait_s`` (for sets matched
+        from now on).
 
         Raises:
             ValueError: another field, or a value ``SyncConfig`` refuses.
         """
         allowed = {'slop_s', 'queue_size', 'audio_max_age_s', 'touch_max_age_s',
-                   'proprio_max_age_s', 'text_max_age_s'}
+                   'proprio_max_age_s', 'text_max_age_s', 'window_wait_s'}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f'cannot change {sorted(unknown)} live; only {sorted(allowed)}')
@@ -372,8 +394,24 @@ class FusionSynchronizer:
         """Empty every queue and buffer without counting drops (e.g. on deactivation)."""
         with self._lock:
             self._policy.clear(reason=None)
+            self._pending.clear()
             self._clear_buffers()
             self._gate.reset()
+
+    def release_due(self) -> list[SyncedSet]:
+        """The waiting sets whose windows are complete or whose wait ran out, oldest first.
+
+        Messages release the sets they complete themselves; this is for the time between
+        messages (a stream that stopped), from a timer of about ``window_wait_s / 2``.
+        """
+        with self._lock:
+            return self._release()
+
+    @property
+    def waiting(self) -> int:
+        """Sets matched and waiting for their windows."""
+        with self._lock:
+            return len(self._pending)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -429,6 +467,9 @@ class FusionSynchronizer:
             if verdict is Verdict.JUMP:
                 jump = self._gate.last_jump
                 self._policy.clear(DropReason.TIME_JUMP)
+                # Sets of the old timeline waiting for their windows never will get them.
+                self.drops.count(DropReason.TIME_JUMP, CAMERA, len(self._pending))
+                self._pending.clear()
                 self._clear_buffers()
                 self.time_jumps += 1
                 self.last_time_jump = jump
@@ -442,16 +483,58 @@ class FusionSynchronizer:
             # Buffer first: a set this message completes must see it in its window.
             if store is not None:
                 store(stamp)
-            sets = []
             index = self._policy_index.get(stream)
             if index is not None:
-                for matched in self._policy.add(index, stamp, item):
-                    synced = self._assemble(matched)
-                    if synced is not None:
-                        sets.append(synced)
+                matched_sets = self._policy.add(index, stamp, item)
+                if matched_sets:
+                    deadline = self._clock() + self.config.window_wait_s
+                    self._pending.extend((deadline, m) for m in matched_sets)
+            sets = self._release() if self._pending else []
         if jump is not None and self._on_time_jump is not None:
             self._on_time_jump(jump)
         return sets
+
+    def _release(self) -> list[SyncedSet]:
+        """Assemble the waiting sets that may go, oldest first (the lock is held)."""
+        sets = []
+        now = None
+        while self._pending:
+            deadline, matched = self._pending[0]
+            waiting_for = self._not_yet_reached(matched[0][0])
+            if waiting_for:
+                now = self._clock() if now is None else now
+                if now < deadline:
+                    break  # later sets need even more, and leave in order
+                for modality in waiting_for:
+                    self.drops.count(DropReason.LATE, modality)
+            self._pending.popleft()
+            synced = self._assemble(matched)
+            if synced is not None:
+                sets.append(synced)
+        return sets
+
+    def _not_yet_reached(self, stamp: int) -> list[str]:
+        """The live windowed modalities whose streams have not reached ``stamp`` yet.
+
+        Live: its newest data is recent enough to make it present in a set at ``stamp``
+        (a stream that stopped is not waited for: it will be absent anyway).
+        """
+        spec = self.config.spec
+        waiting = []
+        audio_end = self._audio.end_ns
+        if (audio_end is not None and audio_end >= stamp - self._max_age_ns[AUDIO]
+                and not self._audio.covers(stamp)):
+            waiting.append(AUDIO)
+        for modality, rings, rate in (
+                ('touch', list(self._touch.values()), spec.touch.rate_hz),
+                ('proprio', [self._joints] + ([self._imu] if self._imu is not None else []),
+                 spec.proprio.rate_hz)):
+            newest = [ring.newest_ns for ring in rings]
+            if any(n is None or n < stamp - self._max_age_ns[modality] for n in newest):
+                continue
+            if not all(ring.covers(stamp, rate) for ring in rings):
+                waiting.append(modality)
+        return waiting
 
     def _assemble(self, matched: MatchedSet) -> Optional[SyncedSet]:
         spec = self.config.spec
@@ -480,20 +563,21 @@ class FusionSynchronizer:
         if fresh(TEXT, None if command is None else command[0]):
             frames.text = command[1]
 
+        interpolate = self.config.interpolate
         touch_rings = [self._touch[w] for w in self.config.wrists]
         if fresh('touch', self._oldest_latest(touch_rings, stamp)):
-            grid = window_grid_ns(stamp, spec.touch.steps, spec.touch.rate_hz)
             frames.touch = np.concatenate(
-                [ring.window(grid, interpolate=self.config.interpolate) for ring in touch_rings],
+                [ring.window_ending_at(stamp, spec.touch.steps, spec.touch.rate_hz,
+                                       interpolate=interpolate) for ring in touch_rings],
                 axis=1)
 
         proprio_rings = [self._joints] + ([self._imu] if self._imu is not None else [])
         if fresh('proprio', self._oldest_latest(proprio_rings, stamp)):
-            grid = window_grid_ns(stamp, spec.proprio.steps, spec.proprio.rate_hz)
-            parts = [ring.window(grid, interpolate=self.config.interpolate)
-                     for ring in proprio_rings]
+            steps = spec.proprio.steps
+            parts = [ring.window_ending_at(stamp, steps, spec.proprio.rate_hz,
+                                           interpolate=interpolate) for ring in proprio_rings]
             if self._imu is None:
-                parts.append(np.zeros((len(grid), IMU_FEATURES), dtype=np.float32))
+                parts.append(np.zeros((steps, IMU_FEATURES), dtype=np.float32))
             frames.proprio = np.concatenate(parts, axis=1)
 
         presence = frames.presence()

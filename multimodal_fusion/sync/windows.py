@@ -4,10 +4,14 @@
 
 Shape legend: ``n`` samples or rows held, ``t`` window steps, ``f`` features per row.
 
-Windows are causal where it matters: a window ending at stamp ``T`` covers data up to ``T``
-(linear interpolation at the last step may use the first row after ``T``, at most one
-sensor period later). Stamps are integer nanoseconds throughout; arithmetic on them is done
-relative to the window end so float64 never sees epoch-sized numbers.
+Windows are causal and end with the newest data at or before a stamp ``T``, as the
+simulator's training windows do: the audio window's last sample is the one taken at ``T`` or
+just before; a touch or proprio window is resampled on a grid whose last step is the newest
+row at or before ``T`` (:meth:`RowRing.window_ending_at`), so a sensor at the model's rate
+gives its own samples unchanged, not values interpolated between them (which would smooth
+away the high-frequency content the model reads). Stamps are integer nanoseconds
+throughout; arithmetic on them is done relative to the window end so float64 never sees
+epoch-sized numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from typing import Optional
 import numpy as np
 
 NS_PER_S = 1_000_000_000
+# A sample stamped less than 1 / STAMP_TOLERANCE_DIVISOR of a period after a window's end
+# still belongs to the window (stamps are rounded to whole nanoseconds).
+STAMP_TOLERANCE_DIVISOR = 100
 
 
 def window_grid_ns(end_ns: int, steps: int, rate_hz: float) -> np.ndarray:
@@ -32,6 +39,11 @@ def window_grid_ns(end_ns: int, steps: int, rate_hz: float) -> np.ndarray:
     """
     offsets = np.round(np.arange(steps - 1, -1, -1, dtype=np.float64) * (NS_PER_S / rate_hz))
     return int(end_ns) - offsets.astype(np.int64)
+
+
+def stamp_tolerance_ns(rate_hz: float) -> int:
+    """How far after a stamp a sample of a ``rate_hz`` stream still counts as at it."""
+    return int(NS_PER_S / (rate_hz * STAMP_TOLERANCE_DIVISOR))
 
 
 def resample_rows(stamps_ns: np.ndarray, rows: np.ndarray, grid_ns: np.ndarray, *,
@@ -138,6 +150,33 @@ class RowRing:
         stamps = self._stamps[self._order()]
         index = int(np.searchsorted(stamps, stamp_ns, side='right')) - 1
         return int(stamps[index]) if index >= 0 else None
+
+    def covers(self, stamp_ns: int, rate_hz: float) -> bool:
+        """Whether a row at (within tolerance) or after ``stamp_ns`` has come.
+
+        Rows arrive in stamp order, so once one has, the window ending at ``stamp_ns`` is
+        complete.
+        """
+        newest = self.newest_ns
+        return newest is not None and newest >= stamp_ns - stamp_tolerance_ns(rate_hz)
+
+    def window_ending_at(self, stamp_ns: int, steps: int, rate_hz: float, *,
+                         interpolate: bool = True) -> np.ndarray:
+        """``steps`` rows at ``rate_hz`` ending with the newest row at or before ``stamp_ns``.
+
+        The grid's last step is that row's stamp, so rows that come at ``rate_hz`` are
+        returned as they are; other rates are resampled (see :func:`resample_rows`).
+
+        Returns:
+            ``(steps, f)`` float32.
+
+        Raises:
+            ValueError: no row at or before ``stamp_ns``.
+        """
+        anchor = self.latest_at_or_before(stamp_ns + stamp_tolerance_ns(rate_hz))
+        if anchor is None:
+            raise ValueError('no row at or before the stamp to end a window with')
+        return self.window(window_grid_ns(anchor, steps, rate_hz), interpolate=interpolate)
 
     def window(self, grid_ns: np.ndarray, *, interpolate: bool = True) -> np.ndarray:
         """The held rows resampled at ``grid_ns`` (see :func:`resample_rows`).
@@ -300,16 +339,37 @@ class AudioRing:
         self._start = max(min(self._start, start), keep_from)
         self._end = end
 
+    def _last_index(self, end_ns: int) -> int:
+        """Absolute index of the newest sample at or before ``end_ns``.
+
+        A sample less than ``1 / STAMP_TOLERANCE_DIVISOR`` of a period after ``end_ns``
+        counts as at it: stamps are whole nanoseconds, so a frame and a sample taken at the
+        same instant may be a nanosecond apart.
+        """
+        delta = int(end_ns) - self._origin_ns
+        scaled = delta * self.sample_rate * STAMP_TOLERANCE_DIVISOR + NS_PER_S
+        return scaled // (NS_PER_S * STAMP_TOLERANCE_DIVISOR)
+
+    def covers(self, end_ns: int) -> bool:
+        """Whether the chunk holding the newest sample at or before ``end_ns`` has come.
+
+        While it has not, a window cut at ``end_ns`` would end with zeros.
+        """
+        return bool(len(self)) and self._last_index(end_ns) < self._end
+
     def window(self, end_ns: int, num_samples: int) -> np.ndarray:
-        """The ``num_samples`` samples just before ``end_ns`` (zeros where none are held).
+        """The ``num_samples`` samples ending with the newest one at or before ``end_ns``.
+
+        The last sample of the window is the one taken at ``end_ns`` or just before it, as
+        in the simulator's training windows.
 
         Returns:
-            ``(num_samples,)`` float32, newest last.
+            ``(num_samples,)`` float32, newest last; zeros where nothing is held.
         """
         out = np.zeros(num_samples, dtype=np.float32)
         if not len(self):
             return out
-        stop = self._index(end_ns)
+        stop = self._last_index(end_ns) + 1
         first = stop - num_samples
         lo = max(first, self._start)
         hi = min(stop, self._end)

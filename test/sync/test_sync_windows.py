@@ -90,6 +90,35 @@ def test_row_ring_keeps_the_newest_rows_and_windows_them():
     np.testing.assert_allclose(ring.window(grid)[:, 0], [70] * 5 + list(range(71, 76)))
 
 
+def test_row_ring_window_is_the_rows_themselves_when_the_rates_agree():
+    # Noise at 200 Hz, a window at 200 Hz ending between two rows: the window is the last
+    # rows unchanged, not values interpolated between them (which smooths the noise the
+    # model reads), just as the simulator's training windows are.
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(300, 3)).astype(np.float32)
+    ring = RowRing(features=3, capacity=400)
+    for i, row in enumerate(rows):
+        ring.append(EPOCH + i * S // 200, row)
+    for offset in (0, S // 600, 2 * S // 600, S // 200 - S // 10_000):
+        stamp = EPOCH + 250 * S // 200 + offset
+        np.testing.assert_array_equal(ring.window_ending_at(stamp, 100, 200.0), rows[151:251])
+    # A row a nanosecond after the stamp (rounded stamps) counts as at it.
+    np.testing.assert_array_equal(ring.window_ending_at(EPOCH + 250 * S // 200 - 1, 100, 200.0),
+                                  rows[151:251])
+    with pytest.raises(ValueError):
+        ring.window_ending_at(EPOCH - S, 100, 200.0)
+
+
+def test_row_ring_covers_a_stamp_once_a_row_at_or_after_it_came():
+    ring = RowRing(features=1, capacity=8)
+    assert not ring.covers(EPOCH, 100.0)
+    ring.append(EPOCH - S // 100, np.zeros(1))
+    assert not ring.covers(EPOCH, 100.0)
+    ring.append(EPOCH - 1, np.zeros(1))  # the row at the stamp, rounded a nanosecond early
+    assert ring.covers(EPOCH, 100.0)
+    assert not ring.covers(EPOCH + S // 200, 100.0)
+
+
 def test_row_ring_refuses_out_of_order_rows():
     ring = RowRing(features=1, capacity=4)
     assert ring.append(100, np.zeros(1))
@@ -128,14 +157,37 @@ def ramp(start, n):
     return (np.arange(start, start + n) / 1e5).astype(np.float32)
 
 
+def last_of(k):
+    """Stamp of the last sample of chunk ``k - 1``: a window ending there is all chunks < k."""
+    return chunk_stamp(k) - S // RATE
+
+
 def test_contiguous_chunks_give_the_exact_window():
     ring = AudioRing(RATE, capacity=3 * RATE)
     for k in range(20):
         ring.append(chunk_stamp(k), ramp(k * CHUNK, CHUNK))
-    # The 1 s window ending 1.55 s after the first sample: samples 8800..24799.
+    # The 1 s window ending with the sample taken 1.55 s after the first one: samples
+    # 8801..24800, the newest at the stamp itself (as the simulator's training windows).
     out = ring.window(EPOCH + 1_550_000_000, RATE)
-    np.testing.assert_array_equal(out, ramp(24800 - RATE, RATE))
+    np.testing.assert_array_equal(out, ramp(24801 - RATE, RATE))
+    # A sample a nanosecond after the stamp (rounded stamps) still counts as at it.
+    np.testing.assert_array_equal(ring.window(EPOCH + 1_550_000_000 - 1, RATE), out)
+    # Between samples, the one before the stamp ends the window.
+    np.testing.assert_array_equal(ring.window(EPOCH + 1_550_000_000 + S // RATE // 2, RATE),
+                                  out)
     assert ring.end_ns == chunk_stamp(20)
+
+
+def test_covers_tells_whether_the_sample_at_the_stamp_has_come():
+    ring = AudioRing(RATE, capacity=2 * RATE)
+    assert not ring.covers(EPOCH)
+    ring.append(chunk_stamp(0), ramp(0, CHUNK))
+    assert ring.covers(EPOCH) and ring.covers(last_of(1))
+    # The first sample of the next chunk is not held yet.
+    assert not ring.covers(chunk_stamp(1))
+    assert not ring.covers(chunk_stamp(1) - 1)
+    ring.append(chunk_stamp(1), ramp(CHUNK, CHUNK))
+    assert ring.covers(chunk_stamp(1))
 
 
 def test_sine_survives_chunking_exactly():
@@ -143,7 +195,7 @@ def test_sine_survives_chunking_exactly():
     signal = np.sin(2 * np.pi * 440.0 * np.arange(RATE) / RATE).astype(np.float32)
     for k in range(10):
         ring.append(chunk_stamp(k), signal[k * CHUNK:(k + 1) * CHUNK])
-    np.testing.assert_array_equal(ring.window(chunk_stamp(10), RATE), signal)
+    np.testing.assert_array_equal(ring.window(last_of(10), RATE), signal)
 
 
 def test_jitter_within_tolerance_is_ignored():
@@ -151,14 +203,14 @@ def test_jitter_within_tolerance_is_ignored():
     for k in range(10):
         jitter = (1 if k % 2 else -1) * 1_000_000  # +-1 ms = 16 samples
         ring.append(chunk_stamp(k, jitter if k else 0), ramp(k * CHUNK, CHUNK))
-    np.testing.assert_array_equal(ring.window(chunk_stamp(10), 10 * CHUNK), ramp(0, 10 * CHUNK))
+    np.testing.assert_array_equal(ring.window(last_of(10), 10 * CHUNK), ramp(0, 10 * CHUNK))
 
 
 def test_gap_is_filled_with_zeros():
     ring = AudioRing(RATE, capacity=2 * RATE)
     ring.append(chunk_stamp(0), np.ones(CHUNK, dtype=np.float32))
     ring.append(chunk_stamp(2), np.full(CHUNK, 2.0, dtype=np.float32))  # chunk 1 lost
-    out = ring.window(chunk_stamp(3), 3 * CHUNK)
+    out = ring.window(last_of(3), 3 * CHUNK)
     np.testing.assert_array_equal(out[:CHUNK], 1.0)
     np.testing.assert_array_equal(out[CHUNK:2 * CHUNK], 0.0)
     np.testing.assert_array_equal(out[2 * CHUNK:], 2.0)
@@ -170,7 +222,7 @@ def test_overlap_is_overwritten_by_the_newer_chunk():
     ring.append(chunk_stamp(1), np.ones(CHUNK, dtype=np.float32))
     # Starts half a chunk before the end of what is held.
     ring.append(chunk_stamp(1) + 50_000_000, np.full(CHUNK, 5.0, dtype=np.float32))
-    out = ring.window(chunk_stamp(2) + 50_000_000, 2 * CHUNK + CHUNK // 2)
+    out = ring.window(last_of(2) + 50_000_000, 2 * CHUNK + CHUNK // 2)
     np.testing.assert_array_equal(out[:CHUNK + CHUNK // 2], 1.0)
     np.testing.assert_array_equal(out[CHUNK + CHUNK // 2:], 5.0)
 
@@ -180,7 +232,7 @@ def test_gap_longer_than_the_ring_forgets_the_old_audio():
     ring.append(chunk_stamp(0), np.ones(CHUNK, dtype=np.float32))
     ring.append(chunk_stamp(30), np.full(CHUNK, 3.0, dtype=np.float32))
     assert ring.start_ns == chunk_stamp(30)
-    out = ring.window(chunk_stamp(31), RATE)
+    out = ring.window(last_of(31), RATE)
     np.testing.assert_array_equal(out[-CHUNK:], 3.0)
     np.testing.assert_array_equal(out[:-CHUNK], 0.0)
 
@@ -190,11 +242,11 @@ def test_ring_wraps_and_reads_zeros_outside_what_it_holds():
     for k in range(20):
         ring.append(chunk_stamp(k), ramp(k * CHUNK, CHUNK))
     assert len(ring) == RATE // 2
-    out = ring.window(chunk_stamp(20), RATE)
+    out = ring.window(last_of(20), RATE)
     np.testing.assert_array_equal(out[:RATE // 2], 0.0)
     np.testing.assert_array_equal(out[RATE // 2:], ramp(20 * CHUNK - RATE // 2, RATE // 2))
     # A window ending in the future has zeros where nothing was received yet.
-    ahead = ring.window(chunk_stamp(21), CHUNK)
+    ahead = ring.window(last_of(21), CHUNK)
     np.testing.assert_array_equal(ahead, 0.0)
 
 
@@ -203,7 +255,7 @@ def test_stamp_marking_the_end_of_the_chunk():
     for k in range(5):
         ring.append(chunk_stamp(k + 1), ramp(k * CHUNK, CHUNK))
     assert ring.start_ns == EPOCH and ring.end_ns == chunk_stamp(5)
-    np.testing.assert_array_equal(ring.window(chunk_stamp(5), 5 * CHUNK), ramp(0, 5 * CHUNK))
+    np.testing.assert_array_equal(ring.window(last_of(5), 5 * CHUNK), ramp(0, 5 * CHUNK))
 
 
 def test_chunks_at_another_rate_are_resampled():
@@ -213,7 +265,7 @@ def test_chunks_at_another_rate_are_resampled():
         stamp = EPOCH + k * 800 * S // rate_in
         ring.append(stamp, (np.arange(k * 800, (k + 1) * 800) / 8000).astype(np.float32),
                     sample_rate=rate_in)
-    out = ring.window(EPOCH + S // 2, RATE // 2)
+    out = ring.window(EPOCH + S // 2 - S // RATE, RATE // 2)
     # A ramp is linear, so linear upsampling is exact except past each chunk's last input
     # sample (the last output sample of every chunk holds the chunk's last value).
     expected = np.arange(RATE // 2) / 16000

@@ -123,6 +123,8 @@ class FusionNode(LifecycleNode):
         self._outputs: dict = {}
         self._worker: Optional[threading.Thread] = None
         self._diag_timer = None
+        # Releases the sets whose wait for their windows ran out while no message came.
+        self._release_timer = None
         self._object_names: list[str] = []
         self._wrists: tuple[str, ...] = ()
         self._state = _UNCONFIGURED
@@ -145,6 +147,9 @@ class FusionNode(LifecycleNode):
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.slot = LatestSlot(on_drop=self.sync.count_superseded)
+        wait_s = self.sync.config.window_wait_s
+        if wait_s > 0:
+            self._release_timer = self.create_timer(wait_s / 2, self._release_due)
         self._create_subscriptions()
         self._worker = threading.Thread(target=self._inference_loop, name='fusion_inference',
                                         daemon=True)
@@ -377,6 +382,11 @@ class FusionNode(LifecycleNode):
         for synced in sets:
             self.slot.put(synced)
 
+    def _release_due(self) -> None:
+        sync = self.sync
+        if sync is not None and self.slot is not None:
+            self._deliver(sync.release_due())
+
     def _on_time_jump(self, jump) -> None:
         if jump.whole_timeline:
             self.get_logger().warning(
@@ -519,6 +529,9 @@ class FusionNode(LifecycleNode):
         for sub in self.input_subscriptions:
             self.destroy_subscription(sub)
         self.input_subscriptions = []
+        if self._release_timer is not None:
+            self.destroy_timer(self._release_timer)
+            self._release_timer = None
         if self.slot is not None:
             self.slot.close()
         if self._worker is not None:

@@ -152,6 +152,10 @@ def test_a_set_with_non_finite_model_outputs_is_dropped_counted_and_the_next_pub
     node.sync.add_joint_state(feed.t, huge, np.zeros(len(JOINT_NAMES), np.float32))
     node.sync.add_imu(feed.t, IMU)
     feed.camera(feed.t + MS)
+    # Nothing else comes, so the set waits for its windows until the node's timer (not
+    # spinning here) releases it.
+    time.sleep(node.sync.config.window_wait_s)
+    node._release_due()
     assert wait_for(lambda: node.stats.snapshot(0.0)['errors'].get('non_finite_output'),
                     timeout=30)
     assert _outputs(node) == before  # nothing published for that set
