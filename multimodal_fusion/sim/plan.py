@@ -38,7 +38,7 @@ from multimodal_fusion.sim.sounds import Background
 from multimodal_fusion.sim.sounds import SoundEvent
 from multimodal_fusion.sim.soundscape import SoundscapePlan
 from multimodal_fusion.sim.soundscape import Utterance
-from multimodal_fusion.sim.speech import CHATTER
+from multimodal_fusion.sim.speech import chatter
 from multimodal_fusion.sim.speech import Command
 from multimodal_fusion.sim.speech import make_command
 from multimodal_fusion.sim.speech import recognise
@@ -47,8 +47,8 @@ from multimodal_fusion.sim.touch import COLLISION_MIN_N
 from multimodal_fusion.sim.touch import Slip
 from multimodal_fusion.sim.touch import TouchPlan
 from multimodal_fusion.sim.touch import WristPlan
-from multimodal_fusion.sim.tts import SPEEDS
-from multimodal_fusion.sim.tts import VOICES
+from multimodal_fusion.sim.tts import SPEED_POOLS
+from multimodal_fusion.sim.tts import VOICE_POOLS
 from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
 from multimodal_fusion.sim.vocab import situation_index
@@ -325,7 +325,8 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
         reference, left_to_right = referring.reference, referring.left_to_right
     else:
         objects = random_objects(draw.rng, count)
-    command = make_command(draw.rng, action, reference) if action else None
+    command = (make_command(draw.rng, action, reference, candidates=len(left_to_right),
+                            pool=config.pool('phrasing')) if action else None)
 
     # A person in view, and footsteps.
     person = None
@@ -376,7 +377,7 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
                         walk, push, fall, duration, config.pool('sensor'))
 
     sound = _sound_plan(draw, situation, below, anchor, duration, footsteps, collision_time,
-                        fall, alarm_onset, command, command_end)
+                        fall, alarm_onset, command, command_end, config)
 
     recognised = (recognise(draw.rng, command.spoken, config.asr_error_rate)
                   if command else None)
@@ -461,7 +462,8 @@ def _touch_plan(draw: _Draw, hold_arms, rest_arm, reach, collision_time, slip_sp
 
 
 def _sound_plan(draw: _Draw, situation: str, below, anchor, duration, footsteps,
-                collision_time, fall, alarm_onset, command, command_end) -> SoundscapePlan:
+                collision_time, fall, alarm_onset, command, command_end,
+                config: SimConfig) -> SoundscapePlan:
     """What the microphone hears; one-off sounds are placed to reach the anchor's window."""
     background = Background(
         color=draw.pick(('white', 'pink', 'brown')),
@@ -497,13 +499,16 @@ def _sound_plan(draw: _Draw, situation: str, below, anchor, duration, footsteps,
         alarm = Alarm(kind=draw.pick(ALARM_KINDS), freq=freq, low_freq=freq * draw.u(0.72, 0.85),
                       period=draw.u(0.3, 0.5), onset=alarm_onset, gain=draw.u(0.2, 0.4))
     utterances = []
+    voices = VOICE_POOLS[config.pool('voice')]
+    speeds = SPEED_POOLS[config.pool('voice')]
     if command is not None:
-        utterances.append(Utterance(command.spoken, draw.pick(VOICES), draw.pick(SPEEDS),
+        utterances.append(Utterance(command.spoken, draw.pick(voices), draw.pick(speeds),
                                     command_end, draw.u(0.3, 0.7)))
     # Bystander speech. Below command_given it never shares an episode with a command:
     # there only the speech in the audio window tells a command just given from an old one.
     if (command is None or below('command_given')) and draw.p(0.25):
-        utterances.append(Utterance(draw.pick(CHATTER), draw.pick(VOICES), draw.pick(SPEEDS),
+        utterances.append(Utterance(draw.pick(chatter(config.pool('phrasing'))),
+                                    draw.pick(voices), draw.pick(speeds),
                                     anchor + draw.u(-0.4, 0.6), draw.u(0.1, 0.3)))
     return SoundscapePlan(background=background, events=tuple(events), alarm=alarm,
                           utterances=tuple(utterances))

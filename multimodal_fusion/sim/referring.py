@@ -11,6 +11,11 @@ some of its words) and to check them in tests:
 * without a position word the reference is valid when there is exactly one candidate;
 * 'left' / 'right' pick the candidate with the smallest / largest box centre x, and are
   only generated for two or three candidates; 'middle' is only generated for three.
+
+People say a position in many ways ('leftmost', 'second from the right', 'between the
+other two'); each way is a side and a rank counted from that side, and
+:func:`ordinal_position` maps it onto these three words given the number of candidates, so
+every phrasing of ``speech`` means exactly what :func:`resolve` picks.
 """
 
 from __future__ import annotations
@@ -85,6 +90,33 @@ class Reference:
         return ((self.shape is None or obj.shape == self.shape)
                 and (self.color is None or obj.color == self.color)
                 and (self.size is None or obj.size == self.size))
+
+
+def ordinal_position(side: str, rank: int, candidates: int) -> Optional[str]:
+    """The position word meaning 'the ``rank``-th candidate counted from ``side``'.
+
+    Args:
+        side: ``'left'`` or ``'right'`` (the side counted from), or ``'middle'`` (rank 1:
+            the one between the others).
+        rank: 1 for the first candidate from ``side``.
+        candidates: how many objects match the other words.
+
+    Returns:
+        the word of ``POSITIONS`` that :func:`resolve` reads the same way, or ``None`` when
+        the phrase names no candidate or one no position word picks (the second of four).
+    """
+    if side not in ('left', 'middle', 'right') or rank < 1 or not 2 <= candidates <= 3:
+        return None
+    if side == 'middle':
+        return 'middle' if rank == 1 and candidates == 3 else None
+    if rank > candidates:
+        return None
+    from_left = rank - 1 if side == 'left' else candidates - rank
+    if from_left == 0:
+        return 'left'
+    if from_left == candidates - 1:
+        return 'right'
+    return 'middle'
 
 
 def resolve(reference: Reference, objects: Sequence[Optional[ObjectAttributes]],

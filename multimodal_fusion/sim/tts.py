@@ -24,14 +24,23 @@ import wave
 import numpy as np
 from scipy import signal
 
-# Standard espeak-ng voices with variants (+f*/+m*) that change pitch and timbre; all ship
-# with the Debian package (mbrola voices need extra data and are left out).
-VOICES: tuple[str, ...] = (
-    'en-us', 'en-gb', 'en-us+f3', 'en-gb+f2', 'en-us+m3', 'en-gb-x-rp+f4', 'en-029+m2',
-    'en-us-nyc', 'en-gb-scotland+f1', 'en-gb-x-gbclan',
-)
+# Standard espeak-ng voices with variants (+f*/+m*/+klatt*) that change pitch and timbre; all
+# ship with the Debian package (mbrola voices need extra data and are left out). Voices and
+# speeds come in two pools (``SimConfig.pool('voice')``) disjoint by construction: the
+# held-out pool uses an accent (West Midlands), variants (+f5, +m1, +m4..+m7, +klatt2/3) and
+# speaking rates that no training voice uses.
+VOICE_POOLS: dict[str, tuple[str, ...]] = {
+    'train': ('en-us', 'en-gb', 'en-us+f3', 'en-gb+f2', 'en-us+m3', 'en-gb-x-rp+f4',
+              'en-029+m2', 'en-us-nyc', 'en-gb-scotland+f1', 'en-gb-x-gbclan'),
+    'held_out': ('en-gb-x-gbcwmd', 'en-gb-x-gbcwmd+f5', 'en-us+f5', 'en-gb+m4',
+                 'en-029+m1', 'en-us-nyc+m5', 'en-gb-scotland+m6', 'en-gb-x-rp+m7',
+                 'en-us+klatt2', 'en-gb+klatt3'),
+}
 # Words per minute.
-SPEEDS: tuple[int, ...] = (130, 150, 175)
+SPEED_POOLS: dict[str, tuple[int, ...]] = {'train': (130, 150, 175), 'held_out': (115, 195)}
+# Every voice and speed the synthesizer accepts.
+VOICES: tuple[str, ...] = VOICE_POOLS['train'] + VOICE_POOLS['held_out']
+SPEEDS: tuple[int, ...] = SPEED_POOLS['train'] + SPEED_POOLS['held_out']
 _CACHE_VERSION = 'v1'
 _TRIM_LEVEL = 0.02
 _TRIM_MARGIN_S = 0.02

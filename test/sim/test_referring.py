@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 
 from multimodal_fusion.sim.referring import ObjectAttributes
+from multimodal_fusion.sim.referring import ordinal_position
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.referring import resolve
 from multimodal_fusion.sim.referring import resolve_boxes
 from multimodal_fusion.sim.referring import sample_referring_scene
+from multimodal_fusion.sim.speech import POOLS
+from multimodal_fusion.sim.speech import POSITION_FORMS
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import SHAPES
 from multimodal_fusion.sim.vocab import SIZES
@@ -60,3 +63,29 @@ def test_generated_references_pick_exactly_the_target():
             xs[list(scene.left_to_right)] = np.sort(rng.uniform(0, 1, len(scene.left_to_right)))
         assert resolve(scene.reference, scene.objects, xs) == [scene.target]
     assert positional > 500
+
+
+def test_every_position_phrasing_means_what_resolve_picks():
+    # 'the rank-th from side' among n identical candidates is the object resolve picks for
+    # the position word ordinal_position gives, whatever the layout.
+    rng = np.random.default_rng(4)
+    for pool in POOLS:
+        for before, after, side, rank in POSITION_FORMS[pool]:
+            for n in (2, 3):
+                position = ordinal_position(side, rank, n)
+                if position is None:
+                    continue
+                xs = rng.permutation(n) + rng.uniform(0.0, 0.5, n)
+                ordered = list(np.argsort(xs))
+                if side == 'middle':
+                    meant = ordered[1]
+                else:
+                    meant = ordered[rank - 1] if side == 'left' else ordered[n - rank]
+                objects = [ObjectAttributes(CUBE, RED, SMALL)] * n
+                picked = resolve(Reference(CUBE, RED, position=position), objects, xs)
+                assert picked == [meant], (before, after, n)
+    assert ordinal_position('left', 2, 3) == 'middle'
+    assert ordinal_position('right', 3, 3) == 'left'
+    assert ordinal_position('left', 2, 2) == 'right'
+    assert ordinal_position('middle', 1, 2) is None
+    assert ordinal_position('left', 3, 2) is None

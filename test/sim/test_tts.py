@@ -6,13 +6,28 @@ import numpy as np
 import pytest
 
 from multimodal_fusion.sim.tts import SpeechSynthesizer
+from multimodal_fusion.sim.tts import SPEED_POOLS
 from multimodal_fusion.sim.tts import SPEEDS
+from multimodal_fusion.sim.tts import VOICE_POOLS
 from multimodal_fusion.sim.tts import VOICES
 
-pytestmark = pytest.mark.skipif(shutil.which('espeak-ng') is None,
-                                reason='espeak-ng is not installed')
+needs_espeak = pytest.mark.skipif(shutil.which('espeak-ng') is None,
+                                  reason='espeak-ng is not installed')
 
 
+def test_held_out_voices_and_speeds_are_never_used_in_training():
+    assert not set(VOICE_POOLS['train']) & set(VOICE_POOLS['held_out'])
+    assert not set(SPEED_POOLS['train']) & set(SPEED_POOLS['held_out'])
+    # Held-out voices use variants (+f5, +m4, ...) or an accent no training voice uses.
+    train_variants = {v.partition('+')[2] for v in VOICE_POOLS['train']}
+    train_accents = {v.partition('+')[0] for v in VOICE_POOLS['train']}
+    for voice in VOICE_POOLS['held_out']:
+        accent, _, variant = voice.partition('+')
+        assert accent not in train_accents or (variant and variant not in train_variants)
+    assert set(VOICES) == set(VOICE_POOLS['train'] + VOICE_POOLS['held_out'])
+
+
+@needs_espeak
 def test_synthesis_is_non_silent_16k_speech_and_cached(tmp_path):
     synthesizer = SpeechSynthesizer(tmp_path, 16000)
     wave_ = synthesizer.synthesize('pick up the small red cube', 'en-us', 150)
@@ -35,6 +50,7 @@ def test_synthesis_is_non_silent_16k_speech_and_cached(tmp_path):
     np.testing.assert_array_equal(from_disk, wave_)
 
 
+@needs_espeak
 def test_voices_and_speeds_change_the_audio(tmp_path):
     synthesizer = SpeechSynthesizer(tmp_path, 16000)
     text = 'give me the blue ball'
@@ -45,12 +61,14 @@ def test_voices_and_speeds_change_the_audio(tmp_path):
     assert slow.size != other.size or not np.array_equal(slow, other)
 
 
+@needs_espeak
 def test_every_voice_works(tmp_path):
     synthesizer = SpeechSynthesizer(tmp_path, 16000)
     for voice in VOICES:
         assert np.sqrt(np.mean(synthesizer.synthesize('stop', voice, 150) ** 2)) > 0.02
 
 
+@needs_espeak
 def test_bad_requests_are_rejected(tmp_path):
     synthesizer = SpeechSynthesizer(tmp_path, 16000)
     with pytest.raises(ValueError, match='unknown voice'):
