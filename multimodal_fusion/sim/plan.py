@@ -434,8 +434,10 @@ def _touch_plan(draw: _Draw, hold_arms, rest_arm, reach, collision_time, slip_sp
         if steps is not None:
             first, period, amp = steps
             times = first + period * np.arange(-2, int(duration / period) + 3)
-            vibration += [(float(tb), draw.u(15.0, 40.0), amp * draw.u(0.6, 1.4),
-                           draw.u(0.0, 2 * math.pi)) for tb in times]
+            vibration += [(float(tb), float(f), float(a), float(d)) for tb, f, a, d in zip(
+                times, draw.rng.uniform(15.0, 40.0, times.size),
+                amp * draw.rng.uniform(0.6, 1.4, times.size),
+                draw.rng.uniform(0.0, 2 * math.pi, times.size))]
         collision = None
         if reach is not None and side == reach[0] and collision_time is not None:
             direction = np.array([-1.0, draw.u(-0.4, 0.4), draw.u(-0.3, 0.3)])

@@ -43,6 +43,7 @@ from multimodal_fusion.spec import WRENCH_FEATURES
 SENSOR_POOLS: tuple[str, ...] = ('train', 'held_out')
 _OFFSETS = 1 << 30
 _CHANNELS = 2 * WRENCH_FEATURES
+_IS_FORCE = np.tile(np.array([True] * 3 + [False] * 3), 2)
 # Per pool: value bands (a band is picked uniformly, the value log-uniformly inside it).
 _FORCE_POOLS = {
     'train': {
@@ -193,15 +194,43 @@ def _check_pool(pool: str) -> None:
         raise ValueError(f'unknown sensor pool {pool!r}; expected one of {SENSOR_POOLS}')
 
 
-def _banded(rng: np.random.Generator, bands) -> float:
-    """Log-uniform inside one band picked uniformly."""
-    lo, hi = bands[int(rng.integers(len(bands)))]
-    return float(math.exp(rng.uniform(math.log(lo), math.log(hi))))
+class _Draws:
+    """Uniform and normal numbers drawn from the generator in two calls, handed out in order.
 
+    A profile takes about a hundred numbers; one call each would cost more than the rest of
+    the episode's plan.
+    """
 
-def _signed(rng: np.random.Generator, lo: float, hi: float, size: int) -> np.ndarray:
-    """Magnitudes uniform in ``[lo, hi]`` with random signs."""
-    return rng.uniform(lo, hi, size) * rng.choice((-1.0, 1.0), size)
+    def __init__(self, rng: np.random.Generator, uniforms: int, normals: int):
+        self._u = rng.random(uniforms).tolist()
+        self._n = rng.standard_normal(normals)
+        self._i = self._j = 0
+
+    def u(self, lo: float = 0.0, hi: float = 1.0) -> float:
+        value = self._u[self._i]
+        self._i += 1
+        return lo + (hi - lo) * value
+
+    def pick(self, options):
+        return options[min(int(self.u() * len(options)), len(options) - 1)]
+
+    def banded(self, bands) -> float:
+        """Log-uniform inside one band picked uniformly."""
+        lo, hi = self.pick(bands)
+        return math.exp(self.u(math.log(lo), math.log(hi)))
+
+    def signed(self, lo: float, hi: float, size: int) -> np.ndarray:
+        """Magnitudes uniform in ``[lo, hi]`` with random signs."""
+        return np.array([self.u(lo, hi) * (1.0 if self.u() < 0.5 else -1.0)
+                         for _ in range(size)])
+
+    def normals(self, size: int) -> np.ndarray:
+        values = self._n[self._j:self._j + size]
+        self._j += size
+        return values
+
+    def offset(self) -> int:
+        return int(self.u() * _OFFSETS)
 
 
 def _skew(w: np.ndarray) -> np.ndarray:
@@ -216,48 +245,48 @@ def sample_force_sensor(rng: np.random.Generator, pool: str) -> ForceSensor:
     """
     _check_pool(pool)
     p = _FORCE_POOLS[pool]
-    noise = _banded(rng, p['noise'])
-    arm = float(rng.uniform(0.01, 0.04))
-    offset_range = p['untared'] if rng.random() < 0.3 else p['tared']
-    force_bias = _signed(rng, *offset_range, 6)
+    draw = _Draws(rng, 128, 4 * _CHANNELS)
+    noise = draw.banded(p['noise'])
+    arm = draw.u(0.01, 0.04)
+    offset_range = p['untared'] if draw.u() < 0.3 else p['tared']
+    force_bias = draw.signed(*offset_range, 6)
     bias = np.concatenate([force_bias[:3], arm * force_bias[:3],
                            force_bias[3:], arm * force_bias[3:]])
-    weights = np.tile(np.array([1.0] * 3 + [arm] * 3), 2)
-    warm = _banded(rng, p['warmup']) * rng.standard_normal(_CHANNELS) / 2.0 * weights
+    weights = np.where(_IS_FORCE, 1.0, arm)
+    warm = draw.banded(p['warmup']) * draw.normals(_CHANNELS) / 2.0 * weights
     matrices = []
     for _ in range(4):
-        gain = 1.0 + _signed(rng, *p['gain'], 3)
-        angles = np.radians(_signed(rng, *p['misalign_deg'], 3))
+        gain = 1.0 + draw.signed(*p['gain'], 3)
+        angles = np.radians(draw.signed(*p['misalign_deg'], 3))
         matrices.append(gain[:, None] * (np.eye(3) + _skew(angles)))
-    quantum = _banded(rng, p['quantum'])
+    quantum = draw.banded(p['quantum'])
     # One spike in 1,000 to 10,000 samples per column.
-    rate = float(math.exp(rng.uniform(math.log(1e-4), math.log(1e-3))))
+    rate = draw.banded(((1e-4, 1e-3),))
     tones = []
-    if rng.random() < 0.5:
-        tones.append(_tone(rng, p['mains_hz'], weights, 0.0))
-    for _ in range(int(rng.integers(0, 3))):
-        lo, hi = p['motor_hz'][int(rng.integers(len(p['motor_hz'])))]
-        modulated = rng.random() < 0.5
-        tones.append(_tone(rng, float(rng.uniform(lo, hi)), weights,
-                           float(rng.uniform(0.3, 0.9)) if modulated else 0.0))
+    if draw.u() < 0.5:
+        tones.append(_tone(draw, p['mains_hz'], weights, 0.0))
+    for _ in range(draw.pick((0, 1, 2))):
+        lo, hi = draw.pick(p['motor_hz'])
+        freq = draw.u(lo, hi)
+        depth = draw.u(0.3, 0.9) if draw.u() < 0.5 else 0.0
+        tones.append(_tone(draw, freq, weights, depth))
     return ForceSensor(
-        noise=(noise, noise * arm), color=p['colors'][int(rng.integers(len(p['colors'])))],
-        colored=noise * float(rng.uniform(0.2, 1.0)), drift=_banded(rng, p['drift']), arm=arm,
+        noise=(noise, noise * arm), color=draw.pick(p['colors']),
+        colored=noise * draw.u(0.2, 1.0), drift=draw.banded(p['drift']), arm=arm,
         bias=tuple(float(v) for v in bias),
-        warmup=(tuple(float(v) for v in warm), float(rng.uniform(30.0, 300.0))),
-        age=float(rng.uniform(0.0, 600.0)),
+        warmup=(tuple(float(v) for v in warm), draw.u(30.0, 300.0)),
+        age=draw.u(0.0, 600.0),
         matrix=tuple(float(v) for v in np.stack(matrices).ravel()),
         quantum=(quantum, quantum * arm),
         spike_threshold=NormalDist().inv_cdf(1.0 - rate / 2.0),
-        spike_amp=_banded(rng, p['spike_amp']), spike_width=p['spike_width'],
-        tones=tuple(tones), offset=int(rng.integers(_OFFSETS)))
+        spike_amp=draw.banded(p['spike_amp']), spike_width=p['spike_width'],
+        tones=tuple(tones), offset=draw.offset())
 
 
-def _tone(rng: np.random.Generator, freq: float, weights: np.ndarray, depth: float) -> Tone:
-    mix = rng.standard_normal(_CHANNELS) * weights
-    return Tone(freq=freq, amp=float(math.exp(rng.uniform(math.log(0.02), math.log(0.4)))),
-                phase=float(rng.uniform(0.0, 2 * math.pi)),
-                mod_freq=float(rng.uniform(0.2, 3.0)), depth=depth,
+def _tone(draw: _Draws, freq: float, weights: np.ndarray, depth: float) -> Tone:
+    mix = draw.normals(_CHANNELS) * weights
+    return Tone(freq=freq, amp=draw.banded(((0.02, 0.4),)), phase=draw.u(0.0, 2 * math.pi),
+                mod_freq=draw.u(0.2, 3.0), depth=depth,
                 mix=tuple(float(v) for v in mix / np.sqrt(np.mean(mix[:3] ** 2) + 1e-9)))
 
 
@@ -278,7 +307,7 @@ def measure_wrench(sensor: ForceSensor, wrench: np.ndarray, start: int,
     matrix = np.asarray(sensor.matrix).reshape(4, 3, 3)
     triples = wrench.reshape(n, 4, 1, 3)
     out = (triples * matrix[None]).sum(-1).reshape(n, _CHANNELS)
-    weights = np.tile(np.array([1.0] * 3 + [sensor.arm] * 3), 2)
+    weights = np.where(_IS_FORCE, 1.0, sensor.arm)
     warm, tau = sensor.warmup
     out += np.asarray(sensor.bias) + np.asarray(warm) * (1.0 - np.exp(-(t + sensor.age) / tau))[
         :, None]
@@ -286,8 +315,8 @@ def measure_wrench(sensor: ForceSensor, wrench: np.ndarray, start: int,
     out += (sensor.drift * weights) * colored_block('red', offsets, start, n)
     out += (sensor.colored * weights) * colored_block(sensor.color, offsets + 104729, start, n)
     force_sd, torque_sd = sensor.noise
-    out += np.tile(np.array([force_sd] * 3 + [torque_sd] * 3), 2) * gaussian_block(
-        sensor.offset, start, n, _CHANNELS)
+    white = gaussian_block(sensor.offset, start, n, _CHANNELS)
+    out += np.where(_IS_FORCE, force_sd, torque_sd) * white
     for tone in sensor.tones:
         wave = tone.amp * np.sin(2 * np.pi * tone.freq * t + tone.phase)
         if tone.depth > 0.0:
@@ -300,8 +329,7 @@ def measure_wrench(sensor: ForceSensor, wrench: np.ndarray, start: int,
     if pulses.any():
         spikes = sum(pulses[width - 1 - j:width - 1 - j + n] for j in range(width))
         out += sensor.spike_amp * weights * spikes
-    force_q, torque_q = sensor.quantum
-    quantum = np.tile(np.array([force_q] * 3 + [torque_q] * 3), 2)
+    quantum = np.where(_IS_FORCE, *sensor.quantum)
     return np.round(out / quantum) * quantum
 
 
@@ -313,24 +341,25 @@ def sample_proprio_sensor(rng: np.random.Generator, pool: str) -> ProprioSensor:
     """
     _check_pool(pool)
     p = _PROPRIO_POOLS[pool]
-    bits = p['bits'][int(rng.integers(len(p['bits'])))]
-    joint_sd = float(rng.uniform(*p['joint_offset']))
-    tilt = np.radians(_signed(rng, *p['mount_deg'], 2))
+    draw = _Draws(rng, 64, len(JOINT_NAMES))
+    bits = draw.pick(p['bits'])
+    joint_sd = draw.u(*p['joint_offset'])
+    tilt = np.radians(draw.signed(*p['mount_deg'], 2))
     half = 0.5 * float(np.hypot(*tilt))
     axis = np.array([tilt[0], tilt[1], 0.0]) / max(2.0 * half, 1e-12)
     mount = np.concatenate([axis * math.sin(half), [math.cos(half)]])
     return ProprioSensor(
-        joint_offsets=tuple(float(v) for v in rng.normal(0.0, joint_sd, len(JOINT_NAMES))),
-        pos_noise=_banded(rng, p['pos_noise']), pos_quantum=2 * math.pi / 2 ** bits,
-        vel_noise=_banded(rng, p['vel_noise']),
-        gyro_bias=tuple(float(v) for v in _signed(rng, *p['gyro_bias'], 3)),
-        gyro_drift=_banded(rng, p['gyro_drift']), gyro_noise=_banded(rng, p['gyro_noise']),
-        gyro_scale=tuple(float(v) for v in 1.0 + _signed(rng, *p['scale'], 3)),
-        accel_bias=tuple(float(v) for v in _signed(rng, *p['accel_bias'], 3)),
-        accel_noise=_banded(rng, p['accel_noise']),
-        accel_scale=tuple(float(v) for v in 1.0 + _signed(rng, *p['scale'], 3)),
-        mount=tuple(float(v) for v in mount), quat_noise=_banded(rng, p['quat_noise']),
-        offset=int(rng.integers(_OFFSETS)))
+        joint_offsets=tuple(float(v) for v in joint_sd * draw.normals(len(JOINT_NAMES))),
+        pos_noise=draw.banded(p['pos_noise']), pos_quantum=2 * math.pi / 2 ** bits,
+        vel_noise=draw.banded(p['vel_noise']),
+        gyro_bias=tuple(float(v) for v in draw.signed(*p['gyro_bias'], 3)),
+        gyro_drift=draw.banded(p['gyro_drift']), gyro_noise=draw.banded(p['gyro_noise']),
+        gyro_scale=tuple(float(v) for v in 1.0 + draw.signed(*p['scale'], 3)),
+        accel_bias=tuple(float(v) for v in draw.signed(*p['accel_bias'], 3)),
+        accel_noise=draw.banded(p['accel_noise']),
+        accel_scale=tuple(float(v) for v in 1.0 + draw.signed(*p['scale'], 3)),
+        mount=tuple(float(v) for v in mount), quat_noise=draw.banded(p['quat_noise']),
+        offset=draw.offset())
 
 
 def _quat_multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
