@@ -109,5 +109,5 @@ def test_reproduce_command_is_a_valid_training_run():
     args = command('runs/x', 'model.pt')
     assert args[:4] == ['--standalone', '--nproc_per_node', '2', '-m']
     settings = settings_from_args(parse_args(args[5:]))
-    assert settings.strategy == 'token_early' and settings.train_size == 20000
-    assert settings.random_instants == 0.5
+    assert settings.strategy == 'token_early' and settings.train_size == 24000
+    assert settings.random_instants == 0.5 and settings.augment
