@@ -3,10 +3,17 @@
 """The live demo: simulator → five sensor topics → fusion node → what it published.
 
     python -m multimodal_fusion.ros.demo --episodes 6 --out out/demo
+    python -m multimodal_fusion.ros.demo --episodes 11 --compare-offline
 
 Three processes on real DDS: the fusion node (shipped model), the simulator publisher, and
 this one, which records the node's outputs with the simulator's ground truth and writes
 ``summary.md``, ``records.jsonl`` and annotated frames (``frames/*.png``) to ``--out``.
+The publisher separates the episodes (``sim_publisher --separate-episodes``), so every
+frame's windows hold its own episode only, as training samples do.
+
+``--compare-offline`` then puts the live figures next to the model's on the simulator's own
+windows (``Episode.window``) at the same frames, and a replay of the node's input path
+without DDS (``live_vs_offline.py``), with the frames where they disagree and why.
 
 The recorder (``recorder.py``) and the process helpers (``processes.py``) are shared with
 the node's process-level tests.
@@ -25,6 +32,9 @@ from typing import Optional, Sequence
 import numpy as np
 import rclpy
 
+from multimodal_fusion.ros.live_vs_offline import compare
+from multimodal_fusion.ros.live_vs_offline import Comparison
+from multimodal_fusion.ros.live_vs_offline import report_lines
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import node_args
 from multimodal_fusion.ros.processes import start_process
@@ -33,10 +43,13 @@ from multimodal_fusion.ros.processes import wait_for
 from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import score
+from multimodal_fusion.ros.sim_publisher import read_stamp_base
+from multimodal_fusion.ros.sim_publisher import STAMP_BASE_PREFIX
 from multimodal_fusion.tools.machine import cpu_model
 
 
-def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args) -> None:
+def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args,
+                  comparison: Optional[Comparison], conditions: list[str]) -> None:
     import cv2
 
     frames_dir = out / 'frames'
@@ -58,12 +71,18 @@ def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args) -> Non
                 'latency_ms': (o.received_ns - stamp) / 1e6 if o.received_ns else None,
             }) + '\n')
     diag = rec.diagnostics[-1][1] if rec.diagnostics else {}
+    command = (f'python -m multimodal_fusion.ros.demo --episodes {args.episodes} '
+               f'--seed {args.seed}' + (' --compare-offline' if args.compare_offline else ''))
     lines = [
         '# Fusion node demo', '',
-        f'`python -m multimodal_fusion.ros.demo --episodes {args.episodes} --seed {args.seed}`'
-        f' on {cpu_model()}, {os.cpu_count()} logical CPUs.', '',
-        '| figure | value |', '|---|---|',
+        f'`{command}` on {cpu_model()}, {os.cpu_count()} logical CPUs.', '',
+        *conditions, '',
     ]
+    if comparison is not None:
+        lines += ['## Live and offline on the same frames', '']
+        lines += report_lines(comparison)
+        lines += ['', '## Live', '']
+    lines += ['| figure | value |', '|---|---|']
     for key, value in summary.items():
         if key == 'situation_confusions':
             continue
@@ -86,6 +105,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--model', default='', help="model file ('' = shipped default)")
     parser.add_argument('--keep-every', type=int, default=15,
                         help='save every n-th annotated frame')
+    parser.add_argument('--compare-offline', action='store_true',
+                        help="also score the model on the simulator's own windows of the same "
+                             "frames, and a replay of the node's input path (live_vs_offline)")
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -109,9 +131,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'[demo] node active; playing {args.episodes} simulated episodes')
         publisher = start_process(['-m', 'multimodal_fusion.ros.sim_publisher', '--seed',
                                    str(args.seed), '--episodes', str(args.episodes),
-                                   '--wait-for-subscribers', '10'],
+                                   '--wait-for-subscribers', '10', '--separate-episodes'],
                                   env, out / 'sim_publisher.log')
+        load_before = os.getloadavg()
         publisher.wait()
+        load_after = os.getloadavg()
         time.sleep(1.0)
     finally:
         if publisher is not None:
@@ -121,7 +145,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         recorder.close()
         rclpy.try_shutdown()
     summary = score(rec)
-    _write_report(out, rec, summary, args)
+    publisher_log = (out / 'sim_publisher.log').read_text()
+    conditions = [
+        f'Load average (1 min) {load_before[0]:.2f} when the episodes started, '
+        f'{load_after[0]:.2f} when they ended.',
+        *[f'Publisher: {line.split("] ", 1)[1]}.' for line in publisher_log.splitlines()
+          if line.startswith('[sim_publisher]') and not line.startswith(STAMP_BASE_PREFIX)],
+    ]
+    comparison = None
+    if args.compare_offline:
+        comparison = compare(rec, seed=args.seed, episodes=range(args.episodes),
+                             separate=True, stamp_base_ns=read_stamp_base(publisher_log))
+    _write_report(out, rec, summary, args, comparison, conditions)
     print((out / 'summary.md').read_text())
     print(f'[demo] wrote {out}/summary.md, records.jsonl and {len(rec.debug_images)} '
           f'annotated frames in {out}/frames/')

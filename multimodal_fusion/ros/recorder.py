@@ -33,8 +33,12 @@ from multimodal_fusion.ros.conversions import classification_from_msg
 from multimodal_fusion.ros.conversions import detections_from_msg
 from multimodal_fusion.ros.conversions import image_to_rgb
 from multimodal_fusion.ros.conversions import label_info_from_msg
+from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.conversions import stamp_to_ns
+from multimodal_fusion.ros.node.outputs import detection_message
+from multimodal_fusion.ros.node.outputs import label_messages
 from multimodal_fusion.ros.shutdown import NodeThread
+from multimodal_fusion.ros.sim_publisher import CAMERA_FRAME
 from multimodal_fusion.ros.sim_publisher import GROUND_TRUTH_TOPIC
 from multimodal_fusion.ros.sim_publisher import TRUTH_QOS
 from multimodal_fusion.training.metrics import box_iou
@@ -109,15 +113,11 @@ class Recorder(Node):
             setattr(self._output(msg.header), kind, labels[0] if labels else None)
 
     def _detections(self, msg: Detection2DArray) -> None:
-        det = detections_from_msg(msg)
         with self._lock:
             # class_id is a numeric id; ~/label_info names it (vision_msgs convention).
-            if self.rec.label_info is not None:
-                names = label_info_from_msg(self.rec.label_info)[0]
-                det = det._replace(class_ids=[
-                    names[int(c)] if c.isdigit() and int(c) < len(names) else c
-                    for c in det.class_ids])
-            self._output(msg.header).detections = det
+            names = (label_info_from_msg(self.rec.label_info)[0]
+                     if self.rec.label_info is not None else None)
+            self._output(msg.header).detections = read_detections(msg, names)
 
     def _label_info(self, msg: LabelInfo) -> None:
         with self._lock:
@@ -155,6 +155,30 @@ class Recorder(Node):
     def latest_diagnostics(self) -> dict:
         with self._lock:
             return dict(self.rec.diagnostics[-1][1]) if self.rec.diagnostics else {}
+
+
+def read_detections(msg: Detection2DArray, names: Optional[list[str]]):
+    """The detections of a message, class ids replaced by ``names`` (``~/label_info``)."""
+    det = detections_from_msg(msg)
+    if names is None:
+        return det
+    return det._replace(class_ids=[names[int(c)] if c.isdigit() and int(c) < len(names) else c
+                                   for c in det.class_ids])
+
+
+def output_from_prediction(stamp_ns: int, prediction, object_names: list[str]) -> Output:
+    """What the recorder would record had the node published ``prediction`` for a frame.
+
+    The node's own message builders make the messages; the recorder's readers read them:
+    a prediction made outside the node is scored exactly as the node's outputs are.
+    """
+    header = make_header(stamp_ns, CAMERA_FRAME)
+    _, _, situation, action = label_messages(prediction, header)
+    return Output(stamp_ns=stamp_ns, frame_id=CAMERA_FRAME,
+                  situation=(classification_from_msg(situation)[0] or [None])[0],
+                  action=(classification_from_msg(action)[0] or [None])[0],
+                  detections=read_detections(detection_message(prediction, header),
+                                             list(object_names)))
 
 
 class RecorderThread(NodeThread):

@@ -92,6 +92,7 @@ from multimodal_fusion.ros.shutdown import init_ros
 from multimodal_fusion.ros.shutdown import shutdown_ros
 from multimodal_fusion.ros.shutdown import spin_until_stopped
 from multimodal_fusion.ros.shutdown import StopSignal
+from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.spec import WRISTS
 from multimodal_fusion.sync import FusionSynchronizer
 from multimodal_fusion.sync import LatestSlot
@@ -102,6 +103,20 @@ _UNCONFIGURED = 'unconfigured'
 
 class ConfigureError(Exception):
     """A configure-time problem with a message for the user."""
+
+
+def sync_config(config: NodeConfig, spec: ModalitySpec) -> SyncConfig:
+    """The synchroniser's configuration the node builds from its parameters and model."""
+    s = config.sync
+    external = s.implementation == 'message_filters'
+    return SyncConfig(
+        # With message_filters matching the required streams, the builtin synchroniser
+        # only windows them: every set it gets is already matched.
+        spec=spec, required=frozenset({'camera'}) if external else s.required,
+        wrists=WRISTS[:spec.touch.wrists], imu=config.topics.imu is not None,
+        slop_s=s.slop_s, queue_size=s.queue_size, audio_max_age_s=s.max_age_audio_s,
+        touch_max_age_s=s.max_age_touch_s, proprio_max_age_s=s.max_age_proprio_s,
+        text_max_age_s=s.max_age_text_s, time_jump_threshold_s=s.time_jump_threshold_s)
 
 
 class FusionNode(LifecycleNode):
@@ -219,16 +234,8 @@ class FusionNode(LifecycleNode):
             + (f'; mapped: {renamed}' if renamed else ''))
 
         s = config.sync
-        external = s.implementation == 'message_filters'
-        sync_config = SyncConfig(
-            # With message_filters matching the required streams, the builtin synchroniser
-            # only windows them: every set it gets is already matched.
-            spec=spec, required=frozenset({'camera'}) if external else s.required,
-            wrists=self._wrists, imu=config.topics.imu is not None, slop_s=s.slop_s,
-            queue_size=s.queue_size, audio_max_age_s=s.max_age_audio_s,
-            touch_max_age_s=s.max_age_touch_s, proprio_max_age_s=s.max_age_proprio_s,
-            text_max_age_s=s.max_age_text_s, time_jump_threshold_s=s.time_jump_threshold_s)
-        self.sync = FusionSynchronizer(sync_config, on_time_jump=self._on_time_jump)
+        self.sync = FusionSynchronizer(sync_config(config, spec),
+                                       on_time_jump=self._on_time_jump)
         self.health = HealthMonitor(stall_timeout_s=config.diagnostics.stall_timeout_s,
                                     clock_tolerance_s=s.time_jump_threshold_s)
         self.inputs = InputHandlers(
