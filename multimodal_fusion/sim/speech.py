@@ -143,11 +143,11 @@ TOPICAL: dict[str, tuple[str, ...]] = {
 }
 FILLERS: dict[str, tuple[str, ...]] = {
     'train': ('', '', '', '', '', 'robot, ', 'hey robot, ', 'okay robot, ', 'um, ', 'so, ',
-              'alright, ', 'okay, ', 'hey, ', 'hello robot, ', 'hi, ', 'er, ', 'oh, '),
+              'okay, ', 'hey, ', 'hello robot, ', 'hi, ', 'er, ', 'oh, '),
     'held_out': ('', '', 'excuse me, ', 'uh, ', 'well, ', 'listen, ', 'hi there, '),
 }
 ENDINGS: dict[str, tuple[str, ...]] = {
-    'train': ('', '', '', '', '', ' please', ' now', ' thanks', ' right now', ' quickly',
+    'train': ('', '', '', '', '', ' please', ' now', ' thanks', ' quickly',
               ' thanks a lot', ' if possible', ' as soon as you can'),
     'held_out': ('', '', ' thank you', ' if you can', ' when you are ready', ' cheers'),
 }
@@ -192,11 +192,11 @@ POSITION_FORMS: dict[str, tuple[tuple[str, str, str, int], ...]] = {
         ('', 'on the left', 'left', 1), ('', 'to the left', 'left', 1),
         ('', 'furthest to the left', 'left', 1), ('leftmost', '', 'left', 1),
         ('left', '', 'left', 1), ('first', 'from the left', 'left', 1),
-        ('second', 'from the left', 'left', 2), ('third', 'from the left', 'left', 3),
+        ('second', 'from the left', 'left', 2),
         ('', 'on the right', 'right', 1), ('', 'to the right', 'right', 1),
         ('', 'furthest to the right', 'right', 1), ('rightmost', '', 'right', 1),
         ('right', '', 'right', 1), ('first', 'from the right', 'right', 1),
-        ('second', 'from the right', 'right', 2), ('third', 'from the right', 'right', 3),
+        ('second', 'from the right', 'right', 2),
         ('', 'in the middle', 'middle', 1), ('', 'in the center', 'middle', 1),
         ('', 'between the other two', 'middle', 1), ('middle', '', 'middle', 1),
         ('central', '', 'middle', 1)),
@@ -256,7 +256,7 @@ CHATTER: tuple[str, ...] = chatter('train')
 # The labels stay what was said (the command's intent and words): the speech itself is in
 # the audio, a person would ask again, and it keeps the labels a function of the episode.
 DROPPABLE: frozenset[str] = frozenset({'please', 'the', 'robot', 'hey', 'okay', 'now', 'um',
-                                       'uh', 'so', 'a', 'alright', 'well', 'you'})
+                                       'uh', 'so', 'a', 'er', 'well', 'you'})
 CONFUSIONS: dict[str, str] = {
     'red': 'read', 'blue': 'blew', 'right': 'write', 'here': 'hear', 'to': 'too',
     'for': 'four', 'cube': 'cubes', 'ball': 'balls', 'cone': 'cones', 'ring': 'rings',
