@@ -43,8 +43,9 @@ class SimConfig:
         image_height: camera source height in pixels.
         spec: rates and windows of every modality; the simulator follows it exactly.
         asr_error_rate: probability per word that the recognised text differs from what
-            was said. Errors are meaning-preserving (see ``speech.recognise``), so labels
-            stay a function of the observations.
+            was said. Most errors preserve the meaning (homophones, inflections, dropped
+            function words); a few replace a content word by another real word (see
+            ``speech.recognise``). Labels stay what was said: the audio still carries it.
         situations: names of the situations to generate, cycled by sample index.
         min_objects: fewest tabletop objects in a scene.
         max_objects: most tabletop objects in a scene.
