@@ -72,8 +72,10 @@ from multimodal_fusion.sim import SimConfig
 from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.spec import WRISTS
 
-# Added to how long a command takes to age out, for the time it takes to reach the node.
-TEXT_AGE_MARGIN_S = 0.25
+# Added to the longest window and to how long a command takes to age out (its way to the
+# node): the camera's pause between episodes is then also more than a second, which the
+# node's diagnostics read as a pause rather than frames lost in transport.
+LEAD_IN_MARGIN_S = 0.25
 # An event sent this much after its time is counted late.
 LATE_S = 0.02
 # The line the publisher prints with the stamp of its timeline's time 0.
@@ -101,8 +103,8 @@ def lead_in_s(spec: ModalitySpec, commands_before_end_s: Sequence[float] = ()) -
     """
     lead = max(spec.audio.window_s, spec.touch.window_s, spec.proprio.window_s)
     for before_end in commands_before_end_s:
-        lead = max(lead, spec.text.max_age_s - before_end + TEXT_AGE_MARGIN_S)
-    return lead
+        lead = max(lead, spec.text.max_age_s - before_end)
+    return lead + LEAD_IN_MARGIN_S
 
 
 def _lead_in_events(episode: Episode, events: list, lead_s: float,

@@ -73,7 +73,7 @@ def test_the_stamp_base_is_read_back_from_the_log():
 
 def test_lead_in_is_the_longest_window_or_until_the_command_is_too_old():
     window = max(DEFAULT_SPEC.audio.window_s, DEFAULT_SPEC.proprio.window_s)
-    assert lead_in_s(DEFAULT_SPEC) == window
-    assert lead_in_s(DEFAULT_SPEC, [10.0]) == window
+    assert window < lead_in_s(DEFAULT_SPEC) < window + 0.5
+    assert lead_in_s(DEFAULT_SPEC, [10.0]) == lead_in_s(DEFAULT_SPEC)
     # Said 1 s before the previous episode ended: current for 3 s more, then a margin.
-    assert lead_in_s(DEFAULT_SPEC, [1.0]) > DEFAULT_SPEC.text.max_age_s - 1.0
+    assert 3.0 < lead_in_s(DEFAULT_SPEC, [1.0]) < 3.5
