@@ -26,10 +26,12 @@ from __future__ import annotations
 import collections
 from dataclasses import dataclass
 from dataclasses import field
+import heapq
 import itertools
 import logging
+import math
 import time
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, Mapping, Optional
 
 import numpy as np
 import torch
@@ -140,8 +142,20 @@ class _ReplayClock:
 
 
 def replay(simulator: ScenarioSimulator, episodes: Iterable[int], config: NodeConfig,
-           engine: FusionEngine, *, separate: bool) -> dict[int, SensorFrames]:
+           engine: FusionEngine, *, separate: bool,
+           latency_s: Optional[Mapping[str, float]] = None) -> dict[int, SensorFrames]:
     """The windows the node's input path builds from the publisher's messages.
+
+    Args:
+        simulator: the publisher's simulator.
+        episodes: the indices of its episodes.
+        config: the node's configuration.
+        engine: for the model's modality spec.
+        separate: as ``sim_publisher --separate-episodes``.
+        latency_s: per stream (``'camera'``, ``'audio'``, ``'text'``, ``'touch'``,
+            ``'proprio'``), how long after it is sent each message reaches the node;
+            none by default. Messages are handled in arrival order (in sending order when
+            they arrive together), the node's clock reading the arrival time.
 
     Returns:
         ``{frame at_ns: frames}`` for every set the synchroniser emitted.
@@ -171,15 +185,30 @@ def replay(simulator: ScenarioSimulator, episodes: Iterable[int], config: NodeCo
         JOINT_STATES_TOPIC: handlers.joint_state, IMU_TOPIC: handlers.imu,
         **{topic: (lambda msg, w=wrist: handlers.wrench(w, msg))
            for topic, wrist in wrists.items()}}
+    delays = {k: int(round(v * 1e9)) for k, v in (latency_s or {}).items()}
+    in_flight: list = []  # (arrival ns, sending order, topic, message)
+    order = itertools.count()
+
+    def arrive(until_ns: float) -> None:
+        while in_flight and in_flight[0][0] <= until_ns:
+            arrival, _, topic, msg = heapq.heappop(in_flight)
+            clock.now_ns = arrival
+            handler = route.get(topic)
+            if handler is not None:
+                handler(msg)
+
     messages = SimMessages(simulator.config)
     for topic, msg in messages.start(SIM_TIME_ORIGIN_NS):
         route[topic](msg)
     for event in playback_timeline(simulator, episodes, separate=separate):
-        clock.now_ns = SIM_TIME_ORIGIN_NS + event.at_ns
-        for topic, msg in messages.build(event, clock.now_ns):
-            handler = route.get(topic)
-            if handler is not None:
-                handler(msg)
+        sent_ns = SIM_TIME_ORIGIN_NS + event.at_ns
+        # Whatever arrives before this is sent (latencies are never negative).
+        arrive(sent_ns - 1)
+        for topic, msg in messages.build(event, sent_ns):
+            heapq.heappush(in_flight, (sent_ns + delays.get(event.kind, 0), next(order),
+                                       topic, msg))
+        arrive(sent_ns)
+    arrive(math.inf)
     clock.now_ns += 10**12  # every wait has run out
     sets.extend(sync.release_due())
     return {synced.stamp_ns - SIM_TIME_ORIGIN_NS: synced.frames for synced in sets}

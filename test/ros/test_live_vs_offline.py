@@ -42,6 +42,26 @@ def test_the_node_input_path_builds_the_training_windows(engine):
         assert window_differences(built[frame.at_ns], window) == [], where
 
 
+@pytest.mark.parametrize('latency_s, late', [
+    # The sensors' messages reach the node 80 ms after the frames of the same instant: the
+    # sets wait for them (sync.window_wait_s, 0.1 s) and their windows are complete.
+    ({'audio': 0.08, 'touch': 0.08, 'proprio': 0.08}, None),
+    # Audio 150 ms late is more than a set waits: its windows end early.
+    ({'audio': 0.15}, 'audio'),
+])
+def test_sets_wait_a_bounded_time_for_late_sensor_messages(engine, latency_s, late):
+    simulator = ScenarioSimulator(SEED)
+    built = replay(simulator, range(1), default_node_config(), engine, separate=True,
+                   latency_s=latency_s)
+    frames = played_frames(simulator, range(1), separate=True)[::10]
+    differ = [window_differences(built[f.at_ns], f.episode.window(f.t).frames)
+              for f in frames]
+    if late is None:
+        assert differ == [[]] * len(frames)
+    else:
+        assert sum(d == [late] for d in differ) > len(frames) / 2
+
+
 def test_back_to_back_episodes_leak_into_the_next_ones_windows(engine):
     # Why the demo separates its episodes: played back to back, the first second of an
     # episode has the previous one's sensors in its windows.
