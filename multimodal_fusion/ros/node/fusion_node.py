@@ -344,7 +344,9 @@ class FusionNode(LifecycleNode):
         self._add_subscription(AudioInfo, topics.audio_info, qos.latched_qos(),
                                handlers.audio_info_msg, warn_incompatible=False)
         self._add_subscription(AudioInfo, topics.audio_info, sensor, handlers.audio_info_msg)
-        self._add_subscription(String, topics.speech_text, qos.command_qos(), handlers.text)
+        # With the message info: the text is stamped when it was received (inputs.text).
+        self._add_subscription(String, topics.speech_text, qos.command_qos(),
+                               lambda msg, info: handlers.text(msg, info))
 
     def _match_with_message_filters(self, matched, profile) -> None:
         """Match sets with message_filters' ApproximateTimeSynchronizer.

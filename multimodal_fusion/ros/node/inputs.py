@@ -47,6 +47,9 @@ JOINT_REPORT_AFTER = 50
 # Audio chunks held while no AudioInfo has come: the latched description and the first
 # chunks race at start-up, so a few early chunks are kept and used once it arrives.
 HELD_CHUNKS = 50
+# The longest a speech text is taken to have waited between the middleware receiving it and
+# its callback; longer (or negative: another clock) is not believed.
+MAX_TEXT_QUEUE_NS = 1_000_000_000
 
 
 def describe_audio(info: AudioInfo) -> str:
@@ -68,6 +71,7 @@ class InputHandlers:
         logger: an rclpy logger.
         deliver: takes the sets a message completed.
         now_ns: the node's clock (speech text is stamped on arrival with it).
+        wall_ns: the system clock, which the middleware's reception timestamps read.
         model_joints: the model's joint names, in its order.
         joint_sources: the robot's joint name for each model joint, in model order.
         joint_topics: the JointState topics (for messages about missing joints).
@@ -84,12 +88,14 @@ class InputHandlers:
                  model_joints: Sequence[str], joint_sources: Sequence[str],
                  joint_topics: Sequence[str],
                  audio_info_topic: str, proprio_max_age_s: float,
-                 zero_missing_joints: bool, time_jump_threshold_s: float) -> None:
+                 zero_missing_joints: bool, time_jump_threshold_s: float,
+                 wall_ns: Callable[[], int] = time.time_ns) -> None:
         self.sync = sync
         self.stats = stats
         self.log = logger
         self._deliver = deliver
         self._now_ns = now_ns
+        self._wall_ns = wall_ns
         self.model_joints = tuple(model_joints)
         self.joint_sources = tuple(joint_sources)
         self._joint_topics = tuple(joint_topics)
@@ -215,10 +221,21 @@ class InputHandlers:
 
     # -- text, touch, proprioception -----------------------------------------------------------
 
-    def text(self, msg: String) -> None:
-        # Speech text has no header: stamp it on arrival with the node's clock, which is
-        # simulated time under use_sim_time.
+    def text(self, msg: String, info: Optional[dict] = None) -> None:
+        """Take one speech text; ``info`` is the subscription's ``MessageInfo``, if any.
+
+        Speech text has no header, so it is stamped on arrival with the node's clock
+        (simulated time under use_sim_time): at the instant the middleware received it
+        (``info['received_timestamp']``), not when this callback runs, which on a busy
+        executor comes after camera frames sent later than the text; those frames would
+        then miss the command they were sent with.
+        """
         now = self._now_ns()
+        received = (info or {}).get('received_timestamp')
+        if received:
+            queued = self._wall_ns() - int(received)
+            if 0 < queued <= MAX_TEXT_QUEUE_NS:
+                now -= queued
         self._guard('text', lambda: self._deliver(self.sync.add_text(now,
                                                                      string_to_text(msg))))
 
