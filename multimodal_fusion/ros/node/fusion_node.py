@@ -312,6 +312,11 @@ class FusionNode(LifecycleNode):
         config, handlers = self.config, self.inputs
         topics = config.topics
         sensor = qos.sensor_qos(config.qos_sensors, config.qos_depth)
+        # Speech text first: the executor takes ready messages in subscription order, so a
+        # command is in before the camera frames that came with it. With the message info,
+        # it is stamped when it was received (inputs.text).
+        self._add_subscription(String, topics.speech_text, qos.command_qos(),
+                               lambda msg, info: handlers.text(msg, info))
         # (modality, stream, type, topic, handler); stamped streams only.
         if topics.camera_transport == 'compressed':
             camera = ('camera', 'camera', CompressedImage, topics.camera_subscription,
@@ -344,9 +349,6 @@ class FusionNode(LifecycleNode):
         self._add_subscription(AudioInfo, topics.audio_info, qos.latched_qos(),
                                handlers.audio_info_msg, warn_incompatible=False)
         self._add_subscription(AudioInfo, topics.audio_info, sensor, handlers.audio_info_msg)
-        # With the message info: the text is stamped when it was received (inputs.text).
-        self._add_subscription(String, topics.speech_text, qos.command_qos(),
-                               lambda msg, info: handlers.text(msg, info))
 
     def _match_with_message_filters(self, matched, profile) -> None:
         """Match sets with message_filters' ApproximateTimeSynchronizer.
