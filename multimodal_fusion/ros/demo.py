@@ -34,6 +34,7 @@ import rclpy
 
 from multimodal_fusion.ros.live_vs_offline import compare
 from multimodal_fusion.ros.live_vs_offline import Comparison
+from multimodal_fusion.ros.live_vs_offline import default_node_config
 from multimodal_fusion.ros.live_vs_offline import report_lines
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import node_args
@@ -153,9 +154,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           if line.startswith('[sim_publisher]') and not line.startswith(STAMP_BASE_PREFIX)],
     ]
     comparison = None
-    if args.compare_offline:
-        comparison = compare(rec, seed=args.seed, episodes=range(args.episodes),
-                             separate=True, stamp_base_ns=read_stamp_base(publisher_log))
+    if args.compare_offline and read_stamp_base(publisher_log) is None:
+        print('[demo] the publisher logged no stamp base: nothing to compare offline')
+    elif args.compare_offline:
+        comparison = compare(
+            rec, seed=args.seed, episodes=range(args.episodes), separate=True,
+            stamp_base_ns=read_stamp_base(publisher_log),
+            config=default_node_config({'model.path': args.model} if args.model else None))
     _write_report(out, rec, summary, args, comparison, conditions)
     print((out / 'summary.md').read_text())
     print(f'[demo] wrote {out}/summary.md, records.jsonl and {len(rec.debug_images)} '

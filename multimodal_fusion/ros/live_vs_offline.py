@@ -114,9 +114,14 @@ def align(stamps: Iterable[int], frames: list[PlayedFrame],
     return {s: by_at[s - stamp_base_ns] for s in stamps}
 
 
-def default_node_config() -> NodeConfig:
-    """The node's configuration with every parameter at its default (``config/`` YAML)."""
-    return NodeConfig.from_values({p.name: p.default for p in PARAMS})
+def default_node_config(overrides: Optional[Mapping[str, object]] = None) -> NodeConfig:
+    """The node's configuration: every parameter at its default but ``overrides``.
+
+    Raises:
+        ValueError: an override the node would refuse.
+    """
+    return NodeConfig.from_values({**{p.name: p.default for p in PARAMS},
+                                   **(overrides or {})})
 
 
 def make_engine(config: NodeConfig) -> FusionEngine:
