@@ -53,7 +53,7 @@ from multimodal_fusion.sim import ScenarioSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED = 7
-EPISODE = 6  # a spoken command with a referred object ('please show me the ball')
+EPISODE = 6
 S = 10**9
 
 
@@ -249,15 +249,31 @@ def test_recorder_stops_a_stream_and_jumps_time_back(tmp_path):
     assert truth == [s for _, s in frames]
 
 
+def _command_episode(seed: int) -> tuple[int, float]:
+    """The first episode of ``seed`` with a spoken command, and its end on the bag's timeline.
+
+    The timeline of a bag that starts with an episode begins at the episode's start time
+    (speech may begin before its time 0).
+    """
+    sim = ScenarioSimulator(seed)
+    for index in range(100):
+        episode = sim.episode(index)
+        end = episode.plan.command_end
+        if episode.plan.command is not None and end - episode.start_time() > 1.0:
+            return index, end - episode.start_time()
+    raise AssertionError(f'no episode with a command among the first 100 of seed {seed}')
+
+
 def test_recorder_start_and_duration_cut_the_timeline(tmp_path):
-    plan = BagPlan(seed=SEED, first_episode=EPISODE, start_s=3.0, duration_s=1.0,
-                   camera_rate_hz=2)
+    episode, command_end = _command_episode(SEED)
+    plan = BagPlan(seed=SEED, first_episode=episode, start_s=command_end - 0.39,
+                   duration_s=1.0, camera_rate_hz=2)
     record_bag(tmp_path / 'bag', plan)
     read = list(read_messages(tmp_path / 'bag'))
     assert read[0].log_time_ns == SIM_TIME_ORIGIN_NS
     assert read[-1].log_time_ns < SIM_TIME_ORIGIN_NS + S
     assert sum(m.topic == '/camera/image_raw' for m in read) == 2
-    # The command of episode 6 ends 3.39 s in: it is in the bag, 0.39 s after its start.
+    # The command ends 0.39 s after the bag's start: it is in the bag, then.
     (text,) = [m for m in read if m.topic == '/speech/text']
     assert abs(text.log_time_ns - SIM_TIME_ORIGIN_NS - 0.39 * S) < 0.05 * S
 
