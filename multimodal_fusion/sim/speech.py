@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import re
+from typing import Iterator
 from typing import Optional
 
 import numpy as np
 
 from multimodal_fusion.sim.referring import ordinal_position
 from multimodal_fusion.sim.referring import Reference
+from multimodal_fusion.sim.referring import sample_referring_scene
 from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
 
@@ -396,6 +398,25 @@ def make_command(rng: np.random.Generator, action: str, reference: Optional[Refe
         if len(words(spoken)) <= MAX_WORDS:
             break
     return Command(action=ACTIONS.index(action), reference=reference, spoken=spoken)
+
+
+def random_commands(rng: np.random.Generator, pool: str, count: int,
+                    objects: tuple[int, int] = (3, 5)) -> Iterator[Command]:
+    """``count`` commands of ``pool``, every action in turn, referring ones about a random scene.
+
+    Args:
+        rng: generator of every draw.
+        pool: phrasing pool.
+        count: commands to make.
+        objects: fewest and most objects in a referring scene.
+    """
+    for i in range(count):
+        action = ACTIONS[1 + i % (len(ACTIONS) - 1)]
+        reference, candidates = None, 0
+        if action in REFERRING_ACTIONS:
+            scene = sample_referring_scene(rng, int(rng.integers(objects[0], objects[1] + 1)))
+            reference, candidates = scene.reference, len(scene.left_to_right)
+        yield make_command(rng, action, reference, candidates=candidates, pool=pool)
 
 
 def _sentence(rng: np.random.Generator, action: str, reference: Optional[Reference],

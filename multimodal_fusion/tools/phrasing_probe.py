@@ -29,7 +29,6 @@ from torch import nn
 from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.sim import speech
 from multimodal_fusion.sim.config import SimConfig
-from multimodal_fusion.sim.referring import sample_referring_scene
 from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import POSITIONS
@@ -48,13 +47,8 @@ def commands(pool: str, count: int, seed: int,
     """``count`` recognised commands of ``pool`` and their ``(n, 5)`` slot labels."""
     rng = np.random.default_rng(seed)
     texts, labels = [], []
-    for i in range(count):
-        action = ACTIONS[1 + i % (len(ACTIONS) - 1)]
-        reference, candidates = None, 0
-        if action in REFERRING_ACTIONS:
-            scene = sample_referring_scene(rng, int(rng.integers(3, 6)))
-            reference, candidates = scene.reference, len(scene.left_to_right)
-        command = speech.make_command(rng, action, reference, candidates=candidates, pool=pool)
+    for command in speech.random_commands(rng, pool, count):
+        reference = command.reference
         texts.append(speech.recognise(rng, command.spoken, error_rate))
         words = (0, 0, 0, 0)
         if reference is not None:

@@ -7,7 +7,6 @@ from multimodal_fusion.preprocessing.text_embedder import text_encoder_dir
 from multimodal_fusion.preprocessing.text_embedder import TOKENIZER_FILE
 from multimodal_fusion.sim import speech
 from multimodal_fusion.sim.referring import Reference
-from multimodal_fusion.sim.referring import sample_referring_scene
 from multimodal_fusion.sim.speech import chatter
 from multimodal_fusion.sim.speech import CONFUSIONS
 from multimodal_fusion.sim.speech import DROPPABLE
@@ -16,23 +15,16 @@ from multimodal_fusion.sim.speech import grammar_vocabulary
 from multimodal_fusion.sim.speech import make_command
 from multimodal_fusion.sim.speech import MAX_WORDS
 from multimodal_fusion.sim.speech import pool_vocabulary
+from multimodal_fusion.sim.speech import random_commands
 from multimodal_fusion.sim.speech import recognise
 from multimodal_fusion.sim.speech import SEVERE_CONFUSIONS
 from multimodal_fusion.sim.speech import words
 from multimodal_fusion.sim.vocab import ACTIONS
-from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
 from multimodal_fusion.spec import TextSpec
 
 
 def _commands(pool, count, seed=0):
-    rng = np.random.default_rng(seed)
-    for i in range(count):
-        action = ACTIONS[1 + i % (len(ACTIONS) - 1)]
-        reference, candidates = None, 0
-        if action in REFERRING_ACTIONS:
-            scene = sample_referring_scene(rng, int(rng.integers(2, 7)))
-            reference, candidates = scene.reference, len(scene.left_to_right)
-        yield make_command(rng, action, reference, candidates=candidates, pool=pool)
+    return random_commands(np.random.default_rng(seed), pool, count, objects=(2, 6))
 
 
 def _entries(table, pool):
