@@ -16,7 +16,7 @@ lint: setup
 
 # The main job: simulator -> five sensor topics on DDS -> fusion node -> out/demo/.
 demo: setup
-	$(PY) -m multimodal_fusion.ros.demo --out out/demo
+	$(PY) -m multimodal_fusion.ros.demo --compare-offline --out out/demo
 
 test: setup
 	$(PY) -m pytest -q -ra
@@ -25,7 +25,7 @@ test: setup
 bench: setup
 	$(PY) -m multimodal_fusion.tools.bench_models --out docs/benchmarks/models.md
 
-# Retrain the shipped model from scratch (about 30 min on 2 CPU cores).
+# Retrain the shipped model from scratch (about 45 min on 2 CPU cores).
 model: setup
 	$(PY) -m multimodal_fusion.training.reproduce
 
