@@ -249,11 +249,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     shown = ['python -m multimodal_fusion.training.robustness'] + [
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv)]
-    report = render_report(scores, command=' '.join(shown), model_path=args.model,
+    model = pathlib.Path(args.model).resolve()
+    shown_model = (str(model.relative_to(pathlib.Path.cwd())) if model.is_relative_to(
+        pathlib.Path.cwd()) else str(model))
+    report = render_report(scores, command=' '.join(shown), model_path=shown_model,
                            seed=SPLIT_SEEDS[args.split])
     (out / 'robustness.md').write_text(report + '\n')
     (out / 'robustness.json').write_text(json.dumps(
-        {'split_seed': SPLIT_SEEDS[args.split], 'model': args.model,
+        {'split_seed': SPLIT_SEEDS[args.split], 'model': shown_model,
          'conditions': [s.to_json() for s in scores]}, indent=1) + '\n')
     misses = [m for s in scores for m in s.misses(Targets())]
     for score in scores:
