@@ -27,6 +27,7 @@ import numpy as np
 from multimodal_fusion.sim.clutter import draw_clutter
 from multimodal_fusion.sim.clutter import HELD_OUT_CLUTTER
 from multimodal_fusion.sim.clutter import TRAIN_CLUTTER
+from multimodal_fusion.sim.config import check_pool
 from multimodal_fusion.sim.textures import HELD_OUT_TEXTURES
 from multimodal_fusion.sim.textures import texture
 from multimodal_fusion.sim.textures import TRAIN_TEXTURES
@@ -42,7 +43,6 @@ TRAIN_PHOTOS: tuple[str, ...] = (
 HELD_OUT_PHOTOS: tuple[str, ...] = ('china', 'flower', 'coins', 'clock', 'gravel')
 PHOTOS: tuple[str, ...] = TRAIN_PHOTOS + HELD_OUT_PHOTOS
 ZOOMS: tuple[float, ...] = (1.15, 1.6, 2.3)
-POOLS: tuple[str, ...] = ('train', 'held_out')
 _SKLEARN_PHOTOS = ('china', 'flower')
 # Share of photos among backgrounds, and of clutter over a photo or a texture.
 _PHOTO_SHARE = 0.35
@@ -83,13 +83,11 @@ def pool_contents(pool: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
     """(photos, texture families, clutter families) of a pool.
 
     Raises:
-        ValueError: for a pool not in ``POOLS``.
+        ValueError: for a pool not in ``sim.config.POOLS``.
     """
-    if pool == 'train':
+    if check_pool(pool, 'background') == 'train':
         return TRAIN_PHOTOS, tuple(TRAIN_TEXTURES), tuple(TRAIN_CLUTTER)
-    if pool == 'held_out':
-        return HELD_OUT_PHOTOS, tuple(HELD_OUT_TEXTURES), tuple(HELD_OUT_CLUTTER)
-    raise ValueError(f'unknown background pool {pool!r}; expected one of {POOLS}')
+    return HELD_OUT_PHOTOS, tuple(HELD_OUT_TEXTURES), tuple(HELD_OUT_CLUTTER)
 
 
 def _hsv_colour(rng: np.random.Generator, value: tuple[float, float]) -> tuple[int, int, int]:

@@ -20,6 +20,19 @@ CACHE_ENV = 'MMF_CACHE_DIR'
 # camera backgrounds, and sensor noise/bias/drift profiles. ``SimConfig.held_out`` names the
 # factors a simulator draws from their held-out pools (the robustness report's conditions).
 HELD_OUT_FACTORS: tuple[str, ...] = ('phrasing', 'voice', 'background', 'sensor')
+# The two pools every factor is drawn from (what ``SimConfig.pool`` returns).
+POOLS: tuple[str, ...] = ('train', 'held_out')
+
+
+def check_pool(pool: str, factor: str) -> str:
+    """``pool`` if it names a pool.
+
+    Raises:
+        ValueError: naming the factor, for anything not in ``POOLS``.
+    """
+    if pool not in POOLS:
+        raise ValueError(f'unknown {factor} pool {pool!r}; expected one of {POOLS}')
+    return pool
 
 
 def default_cache_dir() -> Path:

@@ -34,13 +34,13 @@ from statistics import NormalDist
 
 import numpy as np
 
+from multimodal_fusion.sim.config import check_pool
 from multimodal_fusion.sim.noise import colored_block
 from multimodal_fusion.sim.noise import gaussian_block
 from multimodal_fusion.spec import IMU_FEATURES
 from multimodal_fusion.spec import JOINT_NAMES
 from multimodal_fusion.spec import WRENCH_FEATURES
 
-SENSOR_POOLS: tuple[str, ...] = ('train', 'held_out')
 _OFFSETS = 1 << 30
 _CHANNELS = 2 * WRENCH_FEATURES
 _IS_FORCE = np.tile(np.array([True] * 3 + [False] * 3), 2)
@@ -190,8 +190,7 @@ class ProprioSensor:
 
 
 def _check_pool(pool: str) -> None:
-    if pool not in SENSOR_POOLS:
-        raise ValueError(f'unknown sensor pool {pool!r}; expected one of {SENSOR_POOLS}')
+    check_pool(pool, 'sensor')
 
 
 class _Draws:
@@ -238,7 +237,7 @@ def _skew(w: np.ndarray) -> np.ndarray:
 
 
 def sample_force_sensor(rng: np.random.Generator, pool: str) -> ForceSensor:
-    """Draw the wrist F/T sensors of one episode from ``pool`` (``SENSOR_POOLS``).
+    """Draw the wrist F/T sensors of one episode from ``pool`` (``sim.config.POOLS``).
 
     Raises:
         ValueError: for an unknown pool.
@@ -334,7 +333,7 @@ def measure_wrench(sensor: ForceSensor, wrench: np.ndarray, start: int,
 
 
 def sample_proprio_sensor(rng: np.random.Generator, pool: str) -> ProprioSensor:
-    """Draw the joint encoders and IMU of one episode from ``pool`` (``SENSOR_POOLS``).
+    """Draw the joint encoders and IMU of one episode from ``pool`` (``sim.config.POOLS``).
 
     Raises:
         ValueError: for an unknown pool.

@@ -28,13 +28,13 @@ from typing import Optional
 
 import numpy as np
 
+from multimodal_fusion.sim.config import check_pool
 from multimodal_fusion.sim.referring import ordinal_position
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.referring import sample_referring_scene
 from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
 
-POOLS: tuple[str, ...] = ('train', 'held_out')
 # The longest command in words; longer draws are redrawn (the text encoder keeps 32 tokens,
 # and a command should be a few seconds of speech).
 MAX_WORDS = 16
@@ -247,9 +247,7 @@ _CHATTER_PARTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def _check_pool(pool: str) -> str:
-    if pool not in POOLS:
-        raise ValueError(f'unknown phrasing pool {pool!r}; expected one of {POOLS}')
-    return pool
+    return check_pool(pool, 'phrasing')
 
 
 def chatter(pool: str) -> tuple[str, ...]:
@@ -257,9 +255,6 @@ def chatter(pool: str) -> tuple[str, ...]:
     openers, bodies = _CHATTER_PARTS[_check_pool(pool)]
     return tuple(bodies) + tuple(f'{o} {b}' for o in openers for b in bodies)
 
-
-# Kept for callers of the original single list: the training pool's chatter.
-CHATTER: tuple[str, ...] = chatter('train')
 
 # The recognition channel. Real recognisers confuse homophones and inflections and lose
 # short function words; those errors keep the meaning: every substitute below is a word no

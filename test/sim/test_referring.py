@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
+from multimodal_fusion.sim.config import POOLS
 from multimodal_fusion.sim.referring import ObjectAttributes
 from multimodal_fusion.sim.referring import ordinal_position
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.referring import resolve
 from multimodal_fusion.sim.referring import resolve_boxes
 from multimodal_fusion.sim.referring import sample_referring_scene
-from multimodal_fusion.sim.speech import POOLS
 from multimodal_fusion.sim.speech import POSITION_FORMS
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import SHAPES

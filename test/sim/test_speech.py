@@ -6,6 +6,7 @@ import pytest
 from multimodal_fusion.preprocessing.text_embedder import text_encoder_dir
 from multimodal_fusion.preprocessing.text_embedder import TOKENIZER_FILE
 from multimodal_fusion.sim import speech
+from multimodal_fusion.sim.config import POOLS
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.speech import chatter
 from multimodal_fusion.sim.speech import CONFUSIONS
@@ -61,7 +62,7 @@ def test_held_out_verbs_and_attribute_words_are_new():
     assert not set(chatter('held_out')) & set(chatter('train'))
 
 
-@pytest.mark.parametrize('pool', speech.POOLS)
+@pytest.mark.parametrize('pool', POOLS)
 def test_commands_use_their_pool_and_fit_the_text_window(pool):
     vocabulary = pool_vocabulary(pool)
     tokenizer = None
@@ -81,7 +82,7 @@ def test_commands_use_their_pool_and_fit_the_text_window(pool):
 
 
 def test_every_action_has_phrasings_in_both_pools_and_make_command_validates():
-    for pool in speech.POOLS:
+    for pool in POOLS:
         assert set(speech.VERB_PHRASES[pool]) == set(ACTIONS[1:])
     rng = np.random.default_rng(2)
     command = make_command(rng, 'give', Reference(shape=0, color=1))
@@ -130,15 +131,15 @@ def test_severe_errors_are_rare_and_bring_no_held_out_words_into_training():
     assert recognise(rng, commands[0].spoken, 0.0) == ' '.join(words(commands[0].spoken))
 
 
-@pytest.mark.parametrize('pool', speech.POOLS)
+@pytest.mark.parametrize('pool', POOLS)
 def test_chatter_is_varied_and_not_a_command(pool):
     sentences = chatter(pool)
     assert len(sentences) >= 20 and len(set(sentences)) == len(sentences)
     command_words = {'robot'}
     for table in (speech.SHAPE_WORDS, speech.COLOR_WORDS):
-        command_words |= {w for p in speech.POOLS for synonyms in table[p] for s in synonyms
+        command_words |= {w for p in POOLS for synonyms in table[p] for s in synonyms
                           for w in words(s)}
-    for p in speech.POOLS:
+    for p in POOLS:
         for phrases in speech.VERB_PHRASES[p].values():
             command_words |= {words(e[0] if isinstance(e, tuple) else e)[0] for e in phrases}
     command_words -= {"don't", 'that', 'not'}
