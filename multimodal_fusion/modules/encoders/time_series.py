@@ -8,6 +8,7 @@ Shape legend: ``b`` batch, ``t`` steps, ``f`` features, ``d`` width, ``q`` token
 from typing import Final
 
 import numpy as np
+import torch
 from torch import nn
 from torch import Tensor
 from torch.nn import functional as F
@@ -16,8 +17,40 @@ from multimodal_fusion.modules.encoders.embedding import ModalityEmbedding
 from multimodal_fusion.modules.encoders.normalise import FeatureNormaliser
 
 
+# Statistics per feature that :func:`window_trend` returns.
+TREND_STATISTICS = 4
+
+
+def window_trend(x: Tensor) -> Tensor:
+    """Level, trend and roughness of each feature over a window.
+
+    Per feature: the mean, the least-squares slope against time scaled to ``[-1, 1]`` (the
+    change across the window of the fitted line is twice it), the RMS residual about that
+    line, and the mean of the last quarter minus the mean of the first.
+
+    Args:
+        x: ``(b, t, f)`` float, ``t >= 2``.
+
+    Returns ``(b, 4 * f)``: all means, then all slopes, residuals and quarter differences.
+    """
+    steps = x.shape[1]
+    t = torch.linspace(-1.0, 1.0, steps, dtype=x.dtype, device=x.device).view(1, steps, 1)
+    mean = x.mean(dim=1)
+    centred = x - mean.unsqueeze(1)
+    slope = (centred * t).sum(dim=1) / (t * t).sum()
+    residual = (centred - slope.unsqueeze(1) * t).pow(2).mean(dim=1).sqrt()
+    quarter = max(1, steps // 4)
+    change = x[:, steps - quarter:].mean(dim=1) - x[:, :quarter].mean(dim=1)
+    return torch.cat([mean, slope, residual, change], dim=1)
+
+
 class TimeSeriesEncoder(nn.Module):
     """Per-feature standardisation, two stride-2 1D convolutions, pooled to ``q`` tokens.
+
+    A small MLP of :func:`window_trend` of the standardised window is added to every token.
+    The convolutions see local patterns (a collision's spike, a step's ringing); the trend
+    says what they cannot see within their receptive field: that a held load falls slowly
+    across the window (slip), under noise that buries each single step.
 
     Args:
         features: ``f``.
@@ -43,6 +76,11 @@ class TimeSeriesEncoder(nn.Module):
             nn.Conv1d(dim, dim, 3, stride=2, padding=1),
             nn.GELU(),
         )
+        self.trend = nn.Sequential(
+            nn.Linear(TREND_STATISTICS * features, dim),
+            nn.GELU(),
+            nn.Linear(dim, dim),
+        )
         self.num_tokens = num_tokens
         self.embedding = ModalityEmbedding(num_tokens=num_tokens, dim=dim)
 
@@ -51,6 +89,9 @@ class TimeSeriesEncoder(nn.Module):
         self.normaliser.fit(windows)
 
     def forward(self, window: Tensor) -> Tensor:
-        x = self.normaliser(window).transpose(1, 2).to(self.convs[0].weight.dtype)
-        x = F.adaptive_avg_pool1d(self.convs(x), self.num_tokens)
-        return self.embedding(x.transpose(1, 2))
+        normalised = self.normaliser(window)
+        dtype = self.convs[0].weight.dtype
+        trend = self.trend(window_trend(normalised).to(dtype))
+        x = F.adaptive_avg_pool1d(self.convs(normalised.transpose(1, 2).to(dtype)),
+                                  self.num_tokens)
+        return self.embedding(x.transpose(1, 2) + trend.unsqueeze(1))

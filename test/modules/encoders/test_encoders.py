@@ -13,6 +13,7 @@ from multimodal_fusion.modules.encoders import ModalityEmbedding
 from multimodal_fusion.modules.encoders import SmallCnnBackbone
 from multimodal_fusion.modules.encoders import TextEncoder
 from multimodal_fusion.modules.encoders import TimeSeriesEncoder
+from multimodal_fusion.modules.encoders.time_series import window_trend
 
 D = 16
 
@@ -60,6 +61,40 @@ def test_text_encoder_shapes():
 def test_time_series_encoder_shapes(features, steps):
     encoder = TimeSeriesEncoder(features=features, dim=D, num_tokens=4)
     assert encoder(torch.randn(2, steps, features)).shape == (2, 4, D)
+
+
+def test_window_trend_reads_level_slope_roughness_and_change():
+    steps = 101
+    t = torch.linspace(-1.0, 1.0, steps)
+    line = 2.0 + 3.0 * t  # level 2, slope 3
+    wiggle = torch.where(torch.arange(steps) % 2 == 0, 1.0, -1.0)
+    x = torch.stack([line, torch.full((steps,), 5.0), wiggle], dim=1).unsqueeze(0)
+    mean, slope, residual, change = window_trend(x).view(4, 3)
+    torch.testing.assert_close(mean, torch.tensor([2.0, 5.0, 1.0 / steps]), atol=1e-4, rtol=0)
+    torch.testing.assert_close(slope[:2], torch.tensor([3.0, 0.0]), atol=1e-4, rtol=0)
+    assert abs(float(slope[2])) < 0.05
+    torch.testing.assert_close(residual[:2], torch.zeros(2), atol=1e-4, rtol=0)
+    assert 0.95 < float(residual[2]) < 1.05
+    # The last quarter's mean minus the first's: 3 * (0.75 - -0.75) for the line.
+    assert abs(float(change[0]) - 4.5) < 0.1 and abs(float(change[1])) < 1e-5
+
+
+def test_time_series_encoder_sees_a_slow_trend_under_noise():
+    """A load falling by 1 N across the window under 0.4 N noise changes the tokens.
+
+    The trend path makes the tokens depend on the falling level even where each step of
+    it is far below the noise (the convolutions' receptive field sees noise only).
+    """
+    torch.manual_seed(0)
+    encoder = TimeSeriesEncoder(features=1, dim=D, num_tokens=4).eval()
+    noise = 0.4 * torch.randn(1, 100, 1)
+    falling = torch.linspace(0.0, -1.0, 100).view(1, 100, 1)
+    with torch.no_grad():
+        flat, fall = encoder(noise), encoder(noise + falling)
+        only_trend = encoder.trend(window_trend(encoder.normaliser(noise + falling)))
+        no_trend = encoder.trend(window_trend(encoder.normaliser(noise)))
+    assert not torch.allclose(flat, fall)
+    assert not torch.allclose(only_trend, no_trend)
 
 
 def test_modality_embedding_differs_per_modality():
