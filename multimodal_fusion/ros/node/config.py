@@ -63,6 +63,7 @@ class SyncSettings:
     max_age_touch_s: float
     max_age_proprio_s: float
     max_age_text_s: float
+    window_wait_s: float
     time_jump_threshold_s: float
 
 
@@ -143,6 +144,7 @@ class NodeConfig:
                 max_age_touch_s=v['sync.max_age.touch'],
                 max_age_proprio_s=v['sync.max_age.proprio'],
                 max_age_text_s=v['sync.max_age.text'],
+                window_wait_s=v['sync.window_wait'],
                 time_jump_threshold_s=v['sync.time_jump_threshold']),
             detection=DetectionSettings(
                 score_threshold=v['detection.score_threshold'],

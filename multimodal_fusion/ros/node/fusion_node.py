@@ -116,7 +116,8 @@ def sync_config(config: NodeConfig, spec: ModalitySpec) -> SyncConfig:
         wrists=WRISTS[:spec.touch.wrists], imu=config.topics.imu is not None,
         slop_s=s.slop_s, queue_size=s.queue_size, audio_max_age_s=s.max_age_audio_s,
         touch_max_age_s=s.max_age_touch_s, proprio_max_age_s=s.max_age_proprio_s,
-        text_max_age_s=s.max_age_text_s, time_jump_threshold_s=s.time_jump_threshold_s)
+        text_max_age_s=s.max_age_text_s, window_wait_s=s.window_wait_s,
+        time_jump_threshold_s=s.time_jump_threshold_s)
 
 
 class FusionNode(LifecycleNode):

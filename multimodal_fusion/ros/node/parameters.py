@@ -119,6 +119,11 @@ PARAMS: tuple[Param, ...] = (
           high=60.0, applies=LIVE),
     Param('sync.max_age.text', 4.0, 'A command is current for this long (s) after it arrived.',
           low=0.0, high=600.0, applies=LIVE),
+    Param('sync.window_wait', 0.1,
+          'How long (s) a matched set waits for its fresh audio, touch and proprioception '
+          'streams to reach its stamp before its windows are cut anyway (counted as late); '
+          'raise it for drivers that deliver in large or delayed chunks.', low=0.0, high=5.0,
+          applies=CONFIGURE),
     Param('sync.time_jump_threshold', 1.0,
           'A camera stamp this much (s) older than the newest restarts every buffer; on '
           'another stream, that stream alone.', low=0.0, high=3600.0, applies=CONFIGURE),

@@ -35,6 +35,7 @@ def test_defaults_are_valid():
 
 @pytest.mark.parametrize('name,value,fragment', [
     ('sync.slop', -0.1, '>= 0.0'),
+    ('sync.window_wait', -0.05, '>= 0.0'),
     ('sync.queue_size', 0, '>= 1'),
     ('sync.queue_size', 2.5, 'must be a int'),
     ('qos.sensors', 'fast', 'one of'),
@@ -112,3 +113,14 @@ def test_message_filters_with_zero_slop_is_refused():
     assert any('strictly below' in p for p in P.validate_all(values))
     values['sync.implementation'] = 'builtin'
     assert P.validate_all(values) == []  # the builtin policy accepts span == slop
+
+
+def test_window_wait_reaches_the_synchroniser():
+    from multimodal_fusion.ros.node.config import NodeConfig
+    from multimodal_fusion.ros.node.fusion_node import sync_config
+    from multimodal_fusion.spec import ModalitySpec
+
+    values = {p.name: p.default for p in P.PARAMS}
+    assert sync_config(NodeConfig.from_values(values), ModalitySpec()).window_wait_s == 0.1
+    values['sync.window_wait'] = 0.4
+    assert sync_config(NodeConfig.from_values(values), ModalitySpec()).window_wait_s == 0.4
