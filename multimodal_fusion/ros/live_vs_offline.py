@@ -28,39 +28,27 @@ from dataclasses import dataclass
 from dataclasses import field
 import heapq
 import itertools
-import logging
 import math
 import time
 from typing import Callable, Iterable, Mapping, Optional
 
 import numpy as np
-import torch
 
-from multimodal_fusion.inference import default_model_path
-from multimodal_fusion.inference import EngineSettings
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.ros.node.config import NodeConfig
-from multimodal_fusion.ros.node.fusion_node import sync_config
-from multimodal_fusion.ros.node.inputs import InputHandlers
 from multimodal_fusion.ros.node.parameters import PARAMS
-from multimodal_fusion.ros.node.stats import NodeStats
+from multimodal_fusion.ros.offline_path import make_engine
+from multimodal_fusion.ros.offline_path import OfflinePath
+from multimodal_fusion.ros.offline_path import resolve_topic
 from multimodal_fusion.ros.recorder import output_from_prediction
 from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import score
-from multimodal_fusion.ros.sim_messages import AUDIO_INFO_TOPIC
-from multimodal_fusion.ros.sim_messages import AUDIO_TOPIC
-from multimodal_fusion.ros.sim_messages import CAMERA_TOPIC
-from multimodal_fusion.ros.sim_messages import IMU_TOPIC
-from multimodal_fusion.ros.sim_messages import JOINT_STATES_TOPIC
 from multimodal_fusion.ros.sim_messages import SIM_TIME_ORIGIN_NS
 from multimodal_fusion.ros.sim_messages import SimMessages
-from multimodal_fusion.ros.sim_messages import TEXT_TOPIC
-from multimodal_fusion.ros.sim_messages import WRENCH_TOPICS
 from multimodal_fusion.ros.sim_publisher import playback_timeline
 from multimodal_fusion.sim import Episode
 from multimodal_fusion.sim import ScenarioSimulator
 from multimodal_fusion.spec import SensorFrames
-from multimodal_fusion.sync import FusionSynchronizer
 
 # Windows closer than this to the simulator's are the same (16-bit audio, float32 rows).
 AUDIO_TOLERANCE = 1e-3
@@ -124,28 +112,6 @@ def default_node_config(overrides: Optional[Mapping[str, object]] = None) -> Nod
                                    **(overrides or {})})
 
 
-def make_engine(config: NodeConfig) -> FusionEngine:
-    """A CPU engine set up as the node sets up its own (model, text encoder, decoding)."""
-    m, d = config.model, config.detection
-    torch.set_num_threads(m.torch_threads)
-    engine = FusionEngine(m.path or default_model_path(), device='cpu',
-                          text_encoder_dir=m.text_encoder)
-    engine.settings = EngineSettings(score_threshold=d.score_threshold,
-                                     iou_threshold=d.iou_threshold,
-                                     max_detections=d.max_detections)
-    return engine
-
-
-class _ReplayClock:
-    """Arrival time of the message being replayed: its stamp (no transport, no load)."""
-
-    def __init__(self) -> None:
-        self.now_ns = 0
-
-    def seconds(self) -> float:
-        return self.now_ns / 1e9
-
-
 def replay(simulator: ScenarioSimulator, episodes: Iterable[int], config: NodeConfig,
            engine: FusionEngine, *, separate: bool,
            latency_s: Optional[Mapping[str, float]] = None) -> dict[int, SensorFrames]:
@@ -165,31 +131,8 @@ def replay(simulator: ScenarioSimulator, episodes: Iterable[int], config: NodeCo
     Returns:
         ``{frame at_ns: frames}`` for every set the synchroniser emitted.
     """
-    spec = engine.spec
-    clock = _ReplayClock()
-    sync = FusionSynchronizer(sync_config(config, spec), clock=clock.seconds)
+    path = OfflinePath(config, engine.spec)
     sets = []
-    s = config.sync
-    handlers = InputHandlers(
-        sync=sync, stats=NodeStats(), logger=logging.getLogger('replay'),
-        deliver=sets.extend, now_ns=lambda: clock.now_ns, model_joints=spec.joint_names,
-        joint_sources=config.joint_sources(spec.joint_names),
-        joint_topics=list(config.topics.joint_states), audio_info_topic=AUDIO_INFO_TOPIC,
-        proprio_max_age_s=s.max_age_proprio_s, zero_missing_joints=config.joints.zero_missing,
-        time_jump_threshold_s=s.time_jump_threshold_s)
-    sample = itertools.count(1)
-
-    def audio_info(msg) -> None:
-        n = next(sample)
-        handlers.audio_info_msg(msg, {'source_timestamp': n, 'publication_sequence_number': n})
-
-    wrists = {topic: wrist for wrist, topic in WRENCH_TOPICS.items()}
-    route: dict[str, Callable] = {
-        CAMERA_TOPIC: handlers.camera, AUDIO_TOPIC: handlers.audio,
-        AUDIO_INFO_TOPIC: audio_info, TEXT_TOPIC: handlers.text,
-        JOINT_STATES_TOPIC: handlers.joint_state, IMU_TOPIC: handlers.imu,
-        **{topic: (lambda msg, w=wrist: handlers.wrench(w, msg))
-           for topic, wrist in wrists.items()}}
     delays = {k: int(round(v * 1e9)) for k, v in (latency_s or {}).items()}
     in_flight: list = []  # (arrival ns, sending order, topic, message)
     order = itertools.count()
@@ -197,25 +140,24 @@ def replay(simulator: ScenarioSimulator, episodes: Iterable[int], config: NodeCo
     def arrive(until_ns: float) -> None:
         while in_flight and in_flight[0][0] <= until_ns:
             arrival, _, topic, msg = heapq.heappop(in_flight)
-            clock.now_ns = arrival
-            handler = route.get(topic)
-            if handler is not None:
-                handler(msg)
+            if topic in path.routes:
+                sets.extend(path.handle(topic, msg, arrival))
 
+    # The publisher's topics are relative: they resolve in its (root) namespace, as the
+    # node's own topic names do in the node's.
     messages = SimMessages(simulator.config)
     for topic, msg in messages.start(SIM_TIME_ORIGIN_NS):
-        route[topic](msg)
+        sets.extend(path.handle(resolve_topic(topic), msg, SIM_TIME_ORIGIN_NS))
     for event in playback_timeline(simulator, episodes, separate=separate):
         sent_ns = SIM_TIME_ORIGIN_NS + event.at_ns
         # Whatever arrives before this is sent (latencies are never negative).
         arrive(sent_ns - 1)
         for topic, msg in messages.build(event, sent_ns):
             heapq.heappush(in_flight, (sent_ns + delays.get(event.kind, 0), next(order),
-                                       topic, msg))
+                                       resolve_topic(topic), msg))
         arrive(sent_ns)
     arrive(math.inf)
-    clock.now_ns += 10**12  # every wait has run out
-    sets.extend(sync.release_due())
+    sets.extend(path.finish())
     return {synced.stamp_ns - SIM_TIME_ORIGIN_NS: synced.frames for synced in sets}
 
 
