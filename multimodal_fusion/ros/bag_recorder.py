@@ -20,6 +20,9 @@ Faults a robot meets, recorded on purpose:
 * ``--jump-at 3 --jump-back 8`` moves every stamp (and ``/clock``) 8 s back from 3 s on,
   while receive times go on: what a looping player or a restarted clock produces.
 
+``--labels`` also writes the ground truth as labels on ``/labels`` (one JSON
+``std_msgs/String`` per interval; :mod:`multimodal_fusion.ros.bag_labels`, ``docs/labels.md``).
+
 ``--camera-rate`` keeps every n-th frame of the 30 Hz camera (same frames, same stamps) to
 keep small bags small: a 320x240 rgb8 frame is 230 KB and its sensor grain leaves zstd
 little to compress (about 190 KB per frame).
@@ -40,12 +43,17 @@ from typing import Sequence
 
 from rosgraph_msgs.msg import Clock
 
+from multimodal_fusion.labels.label_set import TimeRange
+from multimodal_fusion.labels.mapping import LabelMapping
+from multimodal_fusion.labels.sim_truth import GroundTruthLabeller
 from multimodal_fusion.ros.bag_io import bag_custom_data
 from multimodal_fusion.ros.bag_io import BagWriter
+from multimodal_fusion.ros.bag_labels import write_labels_topic
 from multimodal_fusion.ros.sim_messages import check_streams
 from multimodal_fusion.ros.sim_messages import clock_message
 from multimodal_fusion.ros.sim_messages import CLOCK_QOS
 from multimodal_fusion.ros.sim_messages import CLOCK_TOPIC
+from multimodal_fusion.ros.sim_messages import GROUND_TRUTH_TOPIC
 from multimodal_fusion.ros.sim_messages import SIM_TIME_ORIGIN_NS
 from multimodal_fusion.ros.sim_messages import SimMessages
 from multimodal_fusion.ros.sim_messages import STREAM_TOPICS
@@ -81,6 +89,8 @@ class BagPlan:
         clock_hz: ``/clock`` is sent with every new stamp and at least this often, so
             simulated time advances smoothly whichever streams are recorded (a simulator's
             clock runs on its own too).
+        labels: also write every camera frame's ground truth as labels on ``/labels``
+            (needs the camera and stamps that only move forward: no jump).
     """
 
     seed: int = 7
@@ -95,6 +105,7 @@ class BagPlan:
     jump_back_s: float = 0.0
     origin_ns: int = SIM_TIME_ORIGIN_NS
     clock_hz: float = 100.0
+    labels: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, 'streams', check_streams(self.streams))
@@ -118,6 +129,9 @@ class BagPlan:
         if self.origin_ns - int(self.jump_back_s * 1e9) < 0:
             raise ValueError(f'jump_back_s={self.jump_back_s} goes before time 0 from '
                              f'origin_ns={self.origin_ns}')
+        if self.labels and ('camera' not in self.streams or self.jump_at_s is not None):
+            raise ValueError('labels come with the camera frames and are keyed by stamp: '
+                             'they need the camera stream and no jump')
 
     def camera_step(self, camera_rate_hz: float) -> int:
         """Keep every n-th frame of a camera running at ``camera_rate_hz``.
@@ -149,8 +163,10 @@ def read_plan(path: Path) -> BagPlan:
 
 
 def record_bag(path: Path, plan: BagPlan, *, config: SimConfig = SimConfig(),
-               compress: bool = True) -> dict:
+               compress: bool = True, label_mapping: Optional[LabelMapping] = None) -> dict:
     """Write the bag ``plan`` describes to the new folder ``path``.
+
+    ``label_mapping`` renames the simulator's labels on ``/labels`` (with ``plan.labels``).
 
     Returns:
         ``{'messages': {topic: count}, 'camera_frames', 'duration_s'}``.
@@ -175,6 +191,8 @@ def record_bag(path: Path, plan: BagPlan, *, config: SimConfig = SimConfig(),
     messages = SimMessages(config)
     episodes = range(plan.first_episode, plan.first_episode + plan.episodes)
     last_ns = 0
+    labeller = (GroundTruthLabeller(int(round(step * 1e9 / camera_rate)), label_mapping)
+                if plan.labels else None)
     with BagWriter(path, compress=compress, custom_data={PLAN_KEY: plan.to_json()}) as bag:
         for stream in plan.streams:
             for topic in STREAM_TOPICS[stream]:
@@ -214,10 +232,15 @@ def record_bag(path: Path, plan: BagPlan, *, config: SimConfig = SimConfig(),
                 last_clock_ns = stamp_ns
             for topic, msg in messages.build(event, stamp_ns):
                 bag.write('/' + topic, msg, plan.origin_ns + at_ns)
+                if labeller is not None and topic == GROUND_TRUTH_TOPIC:
+                    labeller.add(json.loads(msg.data), event.episode)
             last_ns = at_ns
         if end_ns is not None:
             clock_until(end_ns, inclusive=False)
             last_ns = max(last_ns, next_tick_ns - tick_ns)
+        if labeller is not None:
+            bag_range = TimeRange(plan.origin_ns, plan.origin_ns + last_ns + 1)
+            write_labels_topic(bag, labeller.label_set(bag_range, source=str(path)))
         counts = dict(bag.counts)
     return {'messages': counts, 'camera_frames': counts.get('/camera/image_raw', 0),
             'duration_s': last_ns / 1e9}
@@ -260,6 +283,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> tuple[argparse.Namespace
                         help='simulated time of the bag start, in seconds')
     parser.add_argument('--clock-hz', type=float, default=100.0,
                         help='lowest /clock rate (it also ticks with every new stamp)')
+    parser.add_argument('--labels', action='store_true',
+                        help='also write the ground truth as labels on /labels')
     parser.add_argument('--no-compress', action='store_true',
                         help='leave the MCAP chunks uncompressed')
     parser.add_argument('--force', action='store_true', help='replace an existing bag')
@@ -271,7 +296,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> tuple[argparse.Namespace
                        streams=tuple(s for s in args.streams.split(',') if s),
                        camera_rate_hz=args.camera_rate, stops=dict(args.stop),
                        jump_at_s=args.jump_at, jump_back_s=args.jump_back,
-                       origin_ns=int(round(args.origin_s * 1e9)), clock_hz=args.clock_hz)
+                       origin_ns=int(round(args.origin_s * 1e9)), clock_hz=args.clock_hz,
+                       labels=args.labels)
         plan.camera_step(SimConfig().spec.camera.rate_hz)
     except ValueError as exc:
         parser.error(str(exc))
