@@ -42,6 +42,7 @@ setup(
             'sim_publisher = multimodal_fusion.ros.sim_publisher:main',
             'record_bag = multimodal_fusion.ros.bag_recorder:main',
             'bag_player = multimodal_fusion.ros.bag_player:main',
+            'replay = multimodal_fusion.ros.replay:main',
             'demo = multimodal_fusion.ros.demo:main',
             'fuzz_node = multimodal_fusion.tools.fuzz_node:main',
             'soak_node = multimodal_fusion.tools.soak_node:main',

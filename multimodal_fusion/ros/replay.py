@@ -94,6 +94,8 @@ class ReplaySummary:
         sync_drops: the synchroniser's message drops, ``{reason: {stream: n}}``.
         set_drops: sets dropped, ``{reason: {source: n}}``.
         failed_sets: sets whose inference failed, by kind.
+        time_jumps: backwards jumps of the camera's stamps (every buffer restarted).
+        stream_jumps: backwards jumps of single streams, by stream.
         scores: what the scorer returned, if one ran.
     """
 
@@ -115,6 +117,8 @@ class ReplaySummary:
     sync_drops: dict = field(default_factory=dict)
     set_drops: dict = field(default_factory=dict)
     failed_sets: dict = field(default_factory=dict)
+    time_jumps: int = 0
+    stream_jumps: dict = field(default_factory=dict)
     scores: Optional[dict] = None
 
     @property
@@ -259,6 +263,8 @@ def replay_bag(bag: pathlib.Path, out: pathlib.Path, *, params: Optional[pathlib
     summary.sync_drops = node.sync.drops.snapshot()
     summary.set_drops = node.sync.set_drops.snapshot()
     summary.failed_sets = dict(sorted(stats['errors'].items()))
+    summary.time_jumps = node.sync.time_jumps
+    summary.stream_jumps = dict(sorted(node.sync.stream_jumps.items()))
     if scorer is not None:
         summary.scores = scorer(bag, out)
     return summary
@@ -275,14 +281,16 @@ def summary_lines(s: ReplaySummary) -> list[str]:
         + (f', failed {counts(s.failed_sets)}' if s.failed_sets else ''),
         f'situations: {counts(s.situations)}',
         f'actions: {counts(s.actions)}',
-        f'throughput: {s.frames_per_second:.1f} frames/s ({s.seconds:.2f} s, of which '
-        f'{s.inference_seconds:.2f} s in the model)',
+        f'throughput: {s.frames_per_second:.1f} frames/s, '
+        f'{s.messages / s.seconds if s.seconds > 0 else 0.0:.0f} messages/s '
+        f'({s.seconds:.2f} s, of which {s.inference_seconds:.2f} s in the model)',
         f'rejected messages: {counts(s.rejected)}',
         f'unused messages: {counts(s.unused)}',
         'synchroniser drops: ' + (', '.join(f'{reason} {counts(by)}'
                                             for reason, by in s.sync_drops.items()) or 'none'),
         'set drops: ' + (', '.join(f'{reason} {counts(by)}'
                                    for reason, by in s.set_drops.items()) or 'none'),
+        f'time jumps: camera {s.time_jumps}, single streams {counts(s.stream_jumps)}',
     ]
     if s.undecodable:
         lines.append(f'undecodable messages: {counts(s.undecodable)}')

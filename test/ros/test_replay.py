@@ -139,9 +139,18 @@ def test_mcap_and_sqlite3_bags_folders_or_files_replay_alike(replayed, tmp_path,
         bag = tmp_path / 'sq' if form == 'sqlite3 folder' else tmp_path / 'sq' / 'sq.db3'
     # A single .mcap file out, as Foxglove opens it.
     single = tmp_path / 'single.mcap'
-    summary = replay_bag(bag, single, params=PARAMS, debug_image=True)
+    # The scorer (where labels are scored) gets both bags once the output is complete.
+    scored = []
+
+    def scorer(bag_in, bag_out):
+        scored.append((bag_in, len(raw_messages(bag_out))))
+        return {'frames': 10}
+
+    summary = replay_bag(bag, single, params=PARAMS, debug_image=True, scorer=scorer)
     assert single.is_file() and summary.frames == 10
     assert raw_messages(single) == raw_messages(out)
+    assert scored == [(bag, len(raw_messages(out)))]
+    assert 'scores: {"frames": 10}' in summary_lines(summary)
 
 
 def _bag_with(path: Path, topic: str, msg_type, msgs) -> Path:
