@@ -4,6 +4,7 @@
 
 * ``label_set``: :class:`LabelSet` (names, intervals, per-frame lookup ``at``) and
   :class:`LabelError` (file, line, reason).
+* ``label_records``: the records both label files and the ``/labels`` topic hold.
 * ``label_files``: YAML and CSV label files, read and written.
 * ``mapping``: :class:`LabelMapping`, the simulator's names onto a team's.
 * ``sim_truth``: the simulator's per-frame ground truth as intervals.

@@ -52,17 +52,27 @@ class LabelError(ValueError):
 
 @dataclass(frozen=True)
 class TimeRange:
-    """A bag's time range ``[start_ns, end_ns)`` (end exclusive: last message + 1 ns)."""
+    """A bag's time range ``[start_ns, end_ns)`` (end exclusive: last message + 1 ns).
+
+    Attributes:
+        start_ns: the bag's start (relative label times count from it).
+        end_ns: its last message's receive time + 1 ns.
+        slack_ns: stamps this far outside still count as inside: the range is of receive
+            times, and a camera stamps its frames before they are received.
+    """
 
     start_ns: int
     end_ns: int
+    slack_ns: int = 0
 
     def __post_init__(self) -> None:
-        if self.end_ns <= self.start_ns:
-            raise ValueError(f'time range [{self.start_ns}, {self.end_ns}) is empty')
+        if self.end_ns <= self.start_ns or self.slack_ns < 0:
+            raise ValueError(f'time range [{self.start_ns}, {self.end_ns}) with slack '
+                             f'{self.slack_ns} ns; expected start < end and slack >= 0')
 
     def contains(self, stamp_ns: int) -> bool:
-        return self.start_ns <= stamp_ns < self.end_ns
+        """Whether ``stamp_ns`` lies in the range, give or take the slack."""
+        return self.start_ns - self.slack_ns <= stamp_ns < self.end_ns + self.slack_ns
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,10 @@ class LabelNames:
     situations: tuple[str, ...]
     actions: tuple[str, ...] = ()
     object_classes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for kind in NAME_KINDS:
+            object.__setattr__(self, kind, tuple(getattr(self, kind)))
 
     def as_dict(self) -> dict[str, list[str]]:
         """``{'situations': [...], 'actions': [...], 'object_classes': [...]}``.
@@ -153,6 +167,9 @@ class Interval:
     frames: tuple[FrameBoxes, ...] = ()
     line: Optional[int] = field(default=None, compare=False, repr=False)
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'frames', tuple(self.frames))
 
     def line_of(self, key: str) -> Optional[int]:
         """The line of field ``key``, else the interval's own."""
@@ -302,12 +319,15 @@ class LabelSet:
                     'intervals must not overlap')
             previous = interval
 
+    def _bag(self) -> str:
+        bag = self.time_range
+        slack = f' give or take {bag.slack_ns / NS_PER_S:g} s' if bag.slack_ns else ''
+        return f'[{self._when(bag.start_ns)}, {self._when(bag.end_ns)}){slack}'
+
     def _check_stamp(self, stamp_ns: int, line: Optional[int], what: str) -> None:
         if self.time_range is not None and not self.time_range.contains(stamp_ns):
-            raise LabelError(
-                self.source, line,
-                f'{what} {self._when(stamp_ns)} is outside the bag '
-                f'[{self._when(self.time_range.start_ns)}, {self._when(self.time_range.end_ns)})')
+            raise LabelError(self.source, line,
+                             f'{what} {self._when(stamp_ns)} is outside the bag {self._bag()}')
 
     def _check_interval(self, interval: Interval) -> None:
         source, names = self.source, self.names
@@ -316,11 +336,10 @@ class LabelSet:
             raise LabelError(source, interval.line_of('end'),
                              f'end {self._when(end)} is not after start {self._when(start)}')
         self._check_stamp(start, interval.line_of('start'), 'start')
-        if self.time_range is not None and end > self.time_range.end_ns:
-            raise LabelError(
-                source, interval.line_of('end'),
-                f"end {self._when(end)} is after the bag's end "
-                f'{self._when(self.time_range.end_ns)} (its last message + 1 ns)')
+        bag = self.time_range
+        if bag is not None and end > bag.end_ns + bag.slack_ns:
+            raise LabelError(source, interval.line_of('end'),
+                             f'end {self._when(end)} is after the end of the bag {self._bag()}')
         if interval.situation not in names.situations:
             raise LabelError(source, interval.line_of('situation'),
                              f'unknown situation {interval.situation!r}; declared: '

@@ -33,12 +33,12 @@ from rclpy.serialization import deserialize_message
 from rosbags.rosbag2 import Reader
 from std_msgs.msg import String
 
-from multimodal_fusion.labels.label_files import FORMAT
-from multimodal_fusion.labels.label_files import FORMAT_VERSION
-from multimodal_fusion.labels.label_files import interval_from_record
-from multimodal_fusion.labels.label_files import interval_record
-from multimodal_fusion.labels.label_files import names_from_record
 from multimodal_fusion.labels.label_files import read_labels
+from multimodal_fusion.labels.label_records import FORMAT
+from multimodal_fusion.labels.label_records import FORMAT_VERSION
+from multimodal_fusion.labels.label_records import interval_from_record
+from multimodal_fusion.labels.label_records import interval_record
+from multimodal_fusion.labels.label_records import names_from_record
 from multimodal_fusion.labels.label_set import LabelError
 from multimodal_fusion.labels.label_set import LabelNames
 from multimodal_fusion.labels.label_set import LabelSet
@@ -53,10 +53,15 @@ LABELS_QOS = QoSProfile(depth=1000, reliability=ReliabilityPolicy.RELIABLE,
 # Label files looked for in a bag's folder, in this order.
 LABEL_FILES: tuple[str, ...] = ('labels.yaml', 'labels.yml', 'labels.csv')
 _KEYS = ('format', 'version', 'names', 'interval')
+# Label stamps are header stamps, the bag's range receive times: a camera stamps a frame
+# when it is exposed, tens of milliseconds before it is received (and recorded).
+STAMP_SLACK_NS = 500_000_000
 
 
-def bag_time_range(path: Path) -> TimeRange:
+def bag_time_range(path: Path, slack_ns: int = STAMP_SLACK_NS) -> TimeRange:
     """``[first receive time, last receive time + 1 ns)`` of the bag at ``path``.
+
+    Label stamps within ``slack_ns`` outside it still count as inside.
 
     Raises:
         ValueError: the bag has no messages.
@@ -64,7 +69,7 @@ def bag_time_range(path: Path) -> TimeRange:
     with Reader(Path(path)) as reader:
         if not reader.message_count:
             raise ValueError(f'{path}: the bag has no messages, so no time range')
-        return TimeRange(reader.start_time, reader.end_time)
+        return TimeRange(reader.start_time, reader.end_time, slack_ns)
 
 
 def label_message(names: LabelNames, interval=None) -> String:

@@ -77,7 +77,7 @@ def test_boxes_and_the_referred_box_belong_to_the_nearest_frame_within_tolerance
     ([Interval(0, S, 'idle', referred=Referred())], None, 'give an object id'),
     ([Interval(0, S, 'idle', referred=Referred(stamp_ns=0))], None, 'a stamp needs a box'),
     ([Interval(S, 2 * S, 'idle')], TimeRange(S + 1, 3 * S), 'outside the bag'),
-    ([Interval(S, 3 * S + 1, 'idle')], TimeRange(S, 3 * S), "after the bag's end"),
+    ([Interval(S, 3 * S + 1, 'idle')], TimeRange(S, 3 * S), 'after the end of the bag'),
 ])
 def test_labels_built_in_code_are_checked_too(intervals, time_range, reason):
     with pytest.raises(LabelError) as exc:
@@ -107,5 +107,11 @@ def test_label_error_carries_file_line_and_reason_and_pickles():
     assert isinstance(error, ValueError)
     again = pickle.loads(pickle.dumps(error))
     assert (again.file, again.line, again.reason) == ('a.yaml', 3, 'bad')
-    with pytest.raises(ValueError, match='empty'):
+    with pytest.raises(ValueError, match='expected start < end'):
         TimeRange(5, 5)
+
+
+def test_names_and_frames_given_as_lists_compare_as_tuples():
+    assert LabelNames(['idle', 'holding'], ['none']) == LabelNames(('idle', 'holding'), ('none',))
+    frames = [FrameBoxes(0, (MUG,))]
+    assert Interval(0, S, 'idle', frames=frames) == Interval(0, S, 'idle', frames=tuple(frames))

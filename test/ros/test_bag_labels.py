@@ -31,6 +31,7 @@ from multimodal_fusion.ros.bag_labels import bag_time_range
 from multimodal_fusion.ros.bag_labels import label_message
 from multimodal_fusion.ros.bag_labels import LABELS_TOPIC
 from multimodal_fusion.ros.bag_labels import read_labels_topic
+from multimodal_fusion.ros.bag_labels import STAMP_SLACK_NS
 from multimodal_fusion.ros.bag_labels import write_labels_topic
 from multimodal_fusion.ros.bag_recorder import BagPlan
 from multimodal_fusion.ros.bag_recorder import parse_args
@@ -71,7 +72,7 @@ def _bag(path, labels=None, *, messages=(), end_s=5):
 
 def test_labels_round_trip_through_the_topic_of_a_real_bag(tmp_path):
     bag = tmp_path / 'bag'
-    time_range = TimeRange(ORIGIN, ORIGIN + 5 * S + 1)
+    time_range = TimeRange(ORIGIN, ORIGIN + 5 * S + 1, slack_ns=STAMP_SLACK_NS)
     labels = LabelSet(NAMES, INTERVALS, time_range=time_range)
     _bag(bag, labels)
     assert bag_time_range(bag) == time_range
@@ -134,7 +135,7 @@ def _record(interval, names=NAMES) -> str:
      'expected a stamp in nanoseconds'),
     ([(ORIGIN, _record(INTERVALS[0])), (ORIGIN + S, _record(INTERVALS[0]))], 2, 'overlaps'),
     ([(ORIGIN, _record(Interval(ORIGIN + 4 * S, ORIGIN + 9 * S, 'idle')))], 1,
-     "after the bag's end"),
+     'after the end of the bag'),
     ([(ORIGIN, _record(INTERVALS[0]).replace('"version":1', '"version":3'))], 1,
      "expected 'multimodal_fusion/labels' version 1"),
 ])
@@ -166,7 +167,7 @@ def test_a_label_file_beside_the_bag_wins_and_counts_from_its_start(tmp_path):
     with pytest.raises(LabelError) as exc:
         bag_labels(bag)
     assert (exc.value.file, exc.value.line) == (str(bag / 'labels.yaml'), 4)
-    assert "after the bag's end" in exc.value.reason
+    assert 'after the end of the bag' in exc.value.reason
 
 
 def test_the_recorder_writes_the_ground_truth_as_labels(tmp_path):
@@ -221,3 +222,14 @@ def test_the_recorder_refuses_labels_it_cannot_key_by_stamp(kwargs):
 def test_the_recorder_command_line_takes_labels(tmp_path):
     args, plan = parse_args([str(tmp_path / 'bag'), '--labels', '--duration', '1'])
     assert plan.labels and not parse_args([str(tmp_path / 'bag')])[1].labels
+
+
+def test_header_stamps_a_little_before_the_first_receive_time_are_inside(tmp_path):
+    bag = _bag(tmp_path / 'bag')
+    early = Interval(ORIGIN - S // 5, ORIGIN + S, 'idle')
+    labels = LabelSet(NAMES, [early], time_range=bag_time_range(bag))
+    assert labels.at(ORIGIN - S // 10).situation == 'idle'
+    with pytest.raises(LabelError, match='outside the bag .* give or take 0.5 s'):
+        LabelSet(NAMES, [Interval(ORIGIN - S, ORIGIN, 'idle')], time_range=bag_time_range(bag))
+    with pytest.raises(LabelError, match='outside the bag'):
+        LabelSet(NAMES, [early], time_range=bag_time_range(bag, slack_ns=0))
