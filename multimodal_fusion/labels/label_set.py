@@ -17,6 +17,7 @@ import bisect
 from dataclasses import dataclass
 from dataclasses import field
 import math
+import numbers
 from typing import Callable
 from typing import Iterable
 from typing import Mapping
@@ -117,6 +118,9 @@ class Box:
     object_id: Optional[str] = None
     line: Optional[int] = field(default=None, compare=False, repr=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'box', tuple(self.box))
+
 
 @dataclass(frozen=True)
 class FrameBoxes:
@@ -125,6 +129,9 @@ class FrameBoxes:
     stamp_ns: int
     boxes: tuple[Box, ...]
     line: Optional[int] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, 'boxes', tuple(self.boxes))
 
 
 @dataclass(frozen=True)
@@ -142,6 +149,10 @@ class Referred:
     stamp_ns: Optional[int] = None
     box: Optional[tuple[float, float, float, float]] = None
     line: Optional[int] = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.box is not None:
+            object.__setattr__(self, 'box', tuple(self.box))
 
 
 @dataclass(frozen=True)
@@ -255,7 +266,8 @@ def check_box(box: Sequence[float], source: str, line: Optional[int],
 
 
 def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    # numbers.Real: numpy scalars from a script count too.
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class LabelSet:
@@ -281,6 +293,8 @@ class LabelSet:
             sorted(intervals, key=lambda i: (i.start_ns, i.end_ns)))
         self.check()
         self._starts = [i.start_ns for i in self.intervals]
+        # Per interval, its frames' stamps: a lookup costs two bisections, however long.
+        self._frame_stamps = [[f.stamp_ns for f in i.frames] for i in self.intervals]
 
     def __eq__(self, other) -> bool:
         return (isinstance(other, LabelSet) and self.names == other.names
@@ -392,12 +406,14 @@ class LabelSet:
                              f'{self._when(interval.end_ns)})')
         self._check_stamp(stamp_ns, line, what)
 
+    def _index_at(self, stamp_ns: int) -> Optional[int]:
+        i = bisect.bisect_right(self._starts, stamp_ns) - 1
+        return i if i >= 0 and stamp_ns < self.intervals[i].end_ns else None
+
     def interval_at(self, stamp_ns: int) -> Optional[Interval]:
         """The interval ``stamp_ns`` lies in (start inclusive, end exclusive), or ``None``."""
-        i = bisect.bisect_right(self._starts, stamp_ns) - 1
-        if i >= 0 and stamp_ns < self.intervals[i].end_ns:
-            return self.intervals[i]
-        return None
+        i = self._index_at(stamp_ns)
+        return None if i is None else self.intervals[i]
 
     def at(self, stamp_ns: int, *,
            tolerance_ns: int = DEFAULT_FRAME_TOLERANCE_NS) -> Optional[FrameLabels]:
@@ -408,12 +424,14 @@ class LabelSet:
             tolerance_ns: per-frame boxes and a referred box at a stamp belong to this
                 frame when their stamp is within this of ``stamp_ns`` (the nearest wins).
         """
-        interval = self.interval_at(int(stamp_ns))
-        if interval is None:
+        stamp_ns = int(stamp_ns)
+        i = self._index_at(stamp_ns)
+        if i is None:
             return None
+        interval = self.intervals[i]
         boxes = None
         if interval.frames:
-            stamps = [f.stamp_ns for f in interval.frames]
+            stamps = self._frame_stamps[i]
             j = bisect.bisect_left(stamps, stamp_ns)
             near = [k for k in (j - 1, j) if 0 <= k < len(stamps)
                     and abs(stamps[k] - stamp_ns) <= tolerance_ns]
@@ -429,7 +447,7 @@ class LabelSet:
             if (referred_box is None and referred.stamp_ns is not None
                     and abs(referred.stamp_ns - stamp_ns) <= tolerance_ns):
                 referred_box = referred.box
-        return FrameLabels(stamp_ns=int(stamp_ns), situation=interval.situation,
+        return FrameLabels(stamp_ns=stamp_ns, situation=interval.situation,
                            action=interval.action, referred=referred,
                            referred_box=referred_box, boxes=boxes, interval=interval)
 

@@ -115,3 +115,14 @@ def test_names_and_frames_given_as_lists_compare_as_tuples():
     assert LabelNames(['idle', 'holding'], ['none']) == LabelNames(('idle', 'holding'), ('none',))
     frames = [FrameBoxes(0, (MUG,))]
     assert Interval(0, S, 'idle', frames=frames) == Interval(0, S, 'idle', frames=tuple(frames))
+
+
+def test_boxes_from_a_script_may_be_lists_of_numpy_numbers():
+    np = pytest.importorskip('numpy')
+    box = Box('mug', np.array([1, 2, 3, 4], dtype=np.float32).tolist())
+    scalar = Box('mug', [np.float32(1), np.float32(2), np.float32(3), np.float32(4)])
+    labels = _labels(Interval(0, S, 'idle', referred=Referred(stamp_ns=0, box=[1, 2, 3, 4]),
+                              frames=[FrameBoxes(0, [box, scalar])]))
+    assert labels.at(0).boxes == (Box('mug', (1, 2, 3, 4)), Box('mug', (1, 2, 3, 4)))
+    assert labels.at(0).referred_box == (1, 2, 3, 4)
+    assert hash(labels.intervals[0]) == hash(labels.intervals[0])
