@@ -30,41 +30,29 @@ import pathlib
 import time
 from typing import Callable, Optional
 
-from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
-from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import WrenchStamped
 from rclpy.exceptions import InvalidParameterValueException
-from rclpy.qos import QoSProfile
 from ruamel.yaml import YAML
-from sensor_msgs.msg import CompressedImage
-from sensor_msgs.msg import Image
-from sensor_msgs.msg import Imu
-from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 import torch
-from vision_msgs.msg import Classification
-from vision_msgs.msg import Detection2DArray
-from vision_msgs.msg import LabelInfo
 
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.inference import EngineSettings
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.inference import NonFiniteOutputError
 from multimodal_fusion.inference import select_device
-from multimodal_fusion.inference.overlay import draw_prediction
-from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import label_info_to_msg
 from multimodal_fusion.ros.conversions import ns_to_stamp
-from multimodal_fusion.ros.node import qos
 from multimodal_fusion.ros.node.config import NodeConfig
 from multimodal_fusion.ros.node.fusion_node import sync_config
+from multimodal_fusion.ros.node.health import expected_streams
 from multimodal_fusion.ros.node.health import HealthInputs
 from multimodal_fusion.ros.node.health import HealthMonitor
 from multimodal_fusion.ros.node.inputs import InputHandlers
-from multimodal_fusion.ros.node.outputs import detection_message
+from multimodal_fusion.ros.node.inputs import stamped_routes
 from multimodal_fusion.ros.node.outputs import diagnostics_message
-from multimodal_fusion.ros.node.outputs import label_messages
+from multimodal_fusion.ros.node.outputs import OUTPUTS
+from multimodal_fusion.ros.node.outputs import prediction_messages
 from multimodal_fusion.ros.node.parameters import _from_text
 from multimodal_fusion.ros.node.parameters import _parse_overrides
 from multimodal_fusion.ros.node.parameters import BY_NAME
@@ -79,18 +67,6 @@ from multimodal_fusion.sync import SyncedSet
 NODE_NAME = 'fusion_node'
 # rclpy's own parameters a params file may set for any node; not the fusion node's.
 ROS_PARAMETERS = ('use_sim_time', 'start_type_description_service')
-# The node's outputs: name -> (topic as the node names it, type, QoS). The node's own
-# publishers (FusionNode._create_publishers) use the same names, types and profiles.
-OUTPUTS: dict[str, tuple[str, type, Callable[[], QoSProfile]]] = {
-    'situation': ('~/situation', String, qos.output_qos),
-    'action': ('~/action', String, qos.output_qos),
-    'situation_scores': ('~/situation_scores', Classification, qos.output_qos),
-    'action_scores': ('~/action_scores', Classification, qos.output_qos),
-    'detections': ('~/detections', Detection2DArray, qos.output_qos),
-    'debug_image': ('~/debug_image', Image, qos.output_qos),
-    'label_info': ('~/label_info', LabelInfo, qos.latched_qos),
-    'diagnostics': ('/diagnostics', DiagnosticArray, qos.output_qos),
-}
 
 
 def resolve_topic(name: str, *, namespace: str = '/', node_name: str = NODE_NAME) -> str:
@@ -261,10 +237,6 @@ def input_routes(config: NodeConfig, spec: ModalitySpec, handlers: InputHandlers
     def resolved(name: str) -> str:
         return resolve_topic(name, namespace=namespace, node_name=node_name)
 
-    if t.camera_transport == 'compressed':
-        camera = (t.camera_subscription, CompressedImage, 'camera', handlers.compressed_camera)
-    else:
-        camera = (t.camera, Image, 'camera', handlers.camera)
     sample = itertools.count(1)
 
     def audio_info(msg: AudioInfo) -> None:
@@ -272,16 +244,10 @@ def input_routes(config: NodeConfig, spec: ModalitySpec, handlers: InputHandlers
         n = next(sample)
         handlers.audio_info_msg(msg, {'source_timestamp': n, 'publication_sequence_number': n})
 
-    routes = [(t.speech_text, String, 'text', handlers.text), camera,
-              (t.audio, AudioDataStamped, 'audio', handlers.audio),
-              (t.audio_info, AudioInfo, 'audio_info', audio_info)]
-    routes += [(topic, WrenchStamped, f'touch/{wrist}',
-                lambda msg, w=wrist: handlers.wrench(w, msg))
-               for wrist, topic in zip(WRISTS[:spec.touch.wrists], t.wrenches)]
-    routes += [(topic, JointState, 'proprio/joints', handlers.joint_state)
-               for topic in t.joint_states]
-    if t.imu:
-        routes.append((t.imu, Imu, 'proprio/imu', handlers.imu))
+    routes = [(t.speech_text, String, 'text', handlers.text)]
+    routes += [(topic, msg_type, stream, handler) for _, stream, msg_type, topic, handler
+               in stamped_routes(t, WRISTS[:spec.touch.wrists], handlers)]
+    routes.append((t.audio_info, AudioInfo, 'audio_info', audio_info))
     return {resolved(topic): InputRoute(resolved(topic), msg_type, stream, handler)
             for topic, msg_type, stream, handler in routes}
 
@@ -480,18 +446,10 @@ class OfflineNode:
             return
         finally:
             self.inference_s += time.perf_counter() - t0
-        header = synced.anchor
-        situation, action, situation_scores, action_scores = label_messages(
-            result.prediction, header)
-        self._send('situation', situation, now_ns)
-        self._send('action', action, now_ns)
-        self._send('situation_scores', situation_scores, now_ns)
-        self._send('action_scores', action_scores, now_ns)
-        self._send('detections', detection_message(result.prediction, header), now_ns)
-        if self.config.debug_image:
-            overlay = draw_prediction(synced.frames.camera, result.prediction,
-                                      self._object_names)
-            self._send('debug_image', array_to_image(overlay, 'rgb8', header=header), now_ns)
+        for name, msg in prediction_messages(
+                result.prediction, synced.anchor, object_names=self._object_names,
+                debug_camera=synced.frames.camera if self.config.debug_image else None):
+            self._send(name, msg, now_ns)
         self.stats.published(end_to_end_ms=(now_ns - synced.stamp_ns) / 1e6,
                              inference_ms=(time.perf_counter() - t0) * 1e3,
                              presence=result.presence, now_s=now_ns / 1e9)
@@ -504,8 +462,7 @@ class OfflineNode:
     def _diagnostics(self, now_ns: int) -> None:
         """What ``FusionNode._publish_diagnostics`` publishes, at ``now_ns``."""
         config, sync = self.config, self.sync
-        streams = (['camera', 'audio', 'text', *[f'touch/{w}' for w in self._wrists],
-                    'proprio/joints'] + (['proprio/imu'] if config.topics.imu else []))
+        streams = expected_streams(self._wrists, bool(config.topics.imu))
         d = config.diagnostics
         statuses = self.health.report(HealthInputs(
             stats=self.stats.snapshot(now_ns / 1e9), sync_drops=sync.drops.snapshot(),

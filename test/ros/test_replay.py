@@ -3,6 +3,7 @@
 """Offline replay of a recorded bag: its output bag, determinism, bad input, the live node."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,7 @@ def test_replay_publishes_what_the_live_node_published_for_the_same_bag(replayed
     """
     _, out = replayed
     offline = labels_by_stamp(out)
-    env = isolated_ros_env(61)
+    env = isolated_ros_env(int(os.environ['ROS_DOMAIN_ID']))
     rclpy.init()
     recorder = RecorderThread()
     node = start_process(node_args('use_sim_time:=true') + ['--params-file', str(PARAMS)],

@@ -38,11 +38,8 @@ import time
 import traceback
 from typing import Callable, Optional
 
-from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
 import cv2
-from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import WrenchStamped
 from rcl_interfaces.msg import SetParametersResult
 import rclpy
 from rclpy.event_handler import SubscriptionEventCallbacks
@@ -53,15 +50,8 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
 from rclpy.lifecycle import LifecycleState
 from rclpy.lifecycle import TransitionCallbackReturn
-from sensor_msgs.msg import CompressedImage
-from sensor_msgs.msg import Image
-from sensor_msgs.msg import Imu
-from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 import torch
-from vision_msgs.msg import Classification
-from vision_msgs.msg import Detection2DArray
-from vision_msgs.msg import LabelInfo
 
 from multimodal_fusion.export.model_file import ModelFileError
 from multimodal_fusion.inference import default_model_path
@@ -69,17 +59,18 @@ from multimodal_fusion.inference import EngineSettings
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.inference import NonFiniteOutputError
 from multimodal_fusion.inference import select_device
-from multimodal_fusion.inference.overlay import draw_prediction
-from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import label_info_to_msg
 from multimodal_fusion.ros.node import qos
 from multimodal_fusion.ros.node.config import NodeConfig
+from multimodal_fusion.ros.node.health import expected_streams
 from multimodal_fusion.ros.node.health import HealthInputs
 from multimodal_fusion.ros.node.health import HealthMonitor
 from multimodal_fusion.ros.node.inputs import InputHandlers
-from multimodal_fusion.ros.node.outputs import detection_message
+from multimodal_fusion.ros.node.inputs import stamped_routes
 from multimodal_fusion.ros.node.outputs import diagnostics_message
-from multimodal_fusion.ros.node.outputs import label_messages
+from multimodal_fusion.ros.node.outputs import OUTPUTS
+from multimodal_fusion.ros.node.outputs import prediction_messages
+from multimodal_fusion.ros.node.outputs import UNMANAGED_OUTPUTS
 from multimodal_fusion.ros.node.parameters import BY_NAME
 from multimodal_fusion.ros.node.parameters import CONFIGURE
 from multimodal_fusion.ros.node.parameters import declare_parameters
@@ -286,22 +277,11 @@ class FusionNode(LifecycleNode):
         return engine
 
     def _create_publishers(self) -> None:
-        out = qos.output_qos()
+        # ~/debug_image is always there, published only while publish.debug_image is true.
         self._outputs = {
-            'situation': self.create_lifecycle_publisher(String, '~/situation', out),
-            'action': self.create_lifecycle_publisher(String, '~/action', out),
-            'situation_scores': self.create_lifecycle_publisher(
-                Classification, '~/situation_scores', out),
-            'action_scores': self.create_lifecycle_publisher(
-                Classification, '~/action_scores', out),
-            'detections': self.create_lifecycle_publisher(
-                Detection2DArray, '~/detections', out),
-            # Always there, published only while publish.debug_image is true (live).
-            'debug_image': self.create_lifecycle_publisher(Image, '~/debug_image', out),
-            'label_info': self.create_publisher(LabelInfo, '~/label_info',
-                                                qos.latched_qos()),
-            'diagnostics': self.create_publisher(DiagnosticArray, '/diagnostics', 10),
-        }
+            name: (self.create_publisher if name in UNMANAGED_OUTPUTS
+                   else self.create_lifecycle_publisher)(msg_type, topic, profile())
+            for name, (topic, msg_type, profile) in OUTPUTS.items()}
         info = label_info_to_msg(self._object_names, self.config.detection.score_threshold)
         info.header.stamp = self.get_clock().now().to_msg()
         self._outputs['label_info'].publish(info)
@@ -318,21 +298,7 @@ class FusionNode(LifecycleNode):
         # it is stamped when it was received (inputs.text).
         self._add_subscription(String, topics.speech_text, qos.command_qos(),
                                lambda msg, info: handlers.text(msg, info))
-        # (modality, stream, type, topic, handler); stamped streams only.
-        if topics.camera_transport == 'compressed':
-            camera = ('camera', 'camera', CompressedImage, topics.camera_subscription,
-                      handlers.compressed_camera)
-        else:
-            camera = ('camera', 'camera', Image, topics.camera, handlers.camera)
-        stamped = [camera,
-                   ('audio', 'audio', AudioDataStamped, topics.audio, handlers.audio)]
-        stamped += [('touch', f'touch/{wrist}', WrenchStamped, topic,
-                     lambda msg, w=wrist: handlers.wrench(w, msg))
-                    for wrist, topic in zip(self._wrists, topics.wrenches)]
-        stamped += [('proprio', 'proprio/joints', JointState, topic, handlers.joint_state)
-                    for topic in topics.joint_states]
-        if topics.imu:
-            stamped.append(('proprio', 'proprio/imu', Imu, topics.imu, handlers.imu))
+        stamped = stamped_routes(topics, self._wrists, handlers)
         if config.sync.implementation == 'message_filters':
             # message_filters decides which camera frames make sets; every message of every
             # stream still feeds its window directly (its callback only gets the messages
@@ -436,19 +402,10 @@ class FusionNode(LifecycleNode):
                                     f'{detail}')
 
     def _publish(self, synced, result) -> None:
-        header = synced.anchor
-        pub = self._outputs
-        situation, action, situation_scores, action_scores = label_messages(
-            result.prediction, header)
-        pub['situation'].publish(situation)
-        pub['action'].publish(action)
-        pub['situation_scores'].publish(situation_scores)
-        pub['action_scores'].publish(action_scores)
-        pub['detections'].publish(detection_message(result.prediction, header))
-        if self.config.debug_image:
-            overlay = draw_prediction(synced.frames.camera, result.prediction,
-                                      self._object_names)
-            pub['debug_image'].publish(array_to_image(overlay, 'rgb8', header=header))
+        for name, msg in prediction_messages(
+                result.prediction, synced.anchor, object_names=self._object_names,
+                debug_camera=synced.frames.camera if self.config.debug_image else None):
+            self._outputs[name].publish(msg)
         now_ns = self.get_clock().now().nanoseconds
         self.stats.published(
             end_to_end_ms=(now_ns - synced.stamp_ns) / 1e6,
@@ -460,8 +417,7 @@ class FusionNode(LifecycleNode):
         if sync is None or health is None or config is None:
             return
         try:
-            streams = ['camera', 'audio', 'text', *[f'touch/{w}' for w in self._wrists],
-                       'proprio/joints'] + (['proprio/imu'] if config.topics.imu else [])
+            streams = expected_streams(self._wrists, bool(config.topics.imu))
             now = self.get_clock().now()
             d = config.diagnostics
             statuses = health.report(HealthInputs(

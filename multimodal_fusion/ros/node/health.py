@@ -55,6 +55,12 @@ class Status:
             self.message = f'{self.message}; {message}'
 
 
+def expected_streams(wrists: Sequence[str], imu: bool) -> list[str]:
+    """The input streams a node with these wrists (and an IMU or not) reports on."""
+    return (['camera', 'audio', 'text', *[f'touch/{w}' for w in wrists], 'proprio/joints']
+            + (['proprio/imu'] if imu else []))
+
+
 @dataclass(frozen=True)
 class HealthInputs:
     """Everything one report is made from.

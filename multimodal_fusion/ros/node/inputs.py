@@ -36,6 +36,7 @@ from multimodal_fusion.ros.conversions import MessageFormatError
 from multimodal_fusion.ros.conversions import SAMPLE_FORMATS
 from multimodal_fusion.ros.conversions import string_to_text
 from multimodal_fusion.ros.conversions import wrench_to_array
+from multimodal_fusion.ros.node.config import TopicSettings
 from multimodal_fusion.ros.node.stats import NodeStats
 from multimodal_fusion.ros.node.stats import StampGapCounter
 from multimodal_fusion.sync import FusionSynchronizer
@@ -299,3 +300,32 @@ class InputHandlers:
             if missing:
                 notes['proprio'] = f'unmapped joints: {", ".join(missing)} (joints.map)'
         return notes
+
+
+def stamped_routes(topics: TopicSettings, wrists: Sequence[str],
+                   handlers: InputHandlers) -> list[tuple[str, str, type, str, Callable]]:
+    """The node's stamped input streams, camera first.
+
+    Each is ``(modality, stream, type, topic, handler)``. Speech text (no header) and
+    ``AudioInfo`` (latched, no stream of its own) are not among them: the node subscribes to
+    those with their own QoS.
+
+    Args:
+        topics: ``topics.*`` as configured (relative names, not yet resolved).
+        wrists: the wrists the model reads, in the order of ``topics.wrenches``.
+        handlers: the node's input handlers.
+    """
+    if topics.camera_transport == 'compressed':
+        camera = ('camera', 'camera', CompressedImage, topics.camera_subscription,
+                  handlers.compressed_camera)
+    else:
+        camera = ('camera', 'camera', Image, topics.camera, handlers.camera)
+    routes = [camera, ('audio', 'audio', AudioDataStamped, topics.audio, handlers.audio)]
+    routes += [('touch', f'touch/{wrist}', WrenchStamped, topic,
+                lambda msg, w=wrist: handlers.wrench(w, msg))
+               for wrist, topic in zip(wrists, topics.wrenches)]
+    routes += [('proprio', 'proprio/joints', JointState, topic, handlers.joint_state)
+               for topic in topics.joint_states]
+    if topics.imu:
+        routes.append(('proprio', 'proprio/imu', Imu, topics.imu, handlers.imu))
+    return routes
