@@ -26,13 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 import itertools
 import logging
-import pathlib
 import time
 from typing import Callable, Optional
 
 from audio_common_msgs.msg import AudioInfo
-from rclpy.exceptions import InvalidParameterValueException
-from ruamel.yaml import YAML
 from std_msgs.msg import String
 import torch
 
@@ -53,10 +50,6 @@ from multimodal_fusion.ros.node.inputs import stamped_routes
 from multimodal_fusion.ros.node.outputs import diagnostics_message
 from multimodal_fusion.ros.node.outputs import OUTPUTS
 from multimodal_fusion.ros.node.outputs import prediction_messages
-from multimodal_fusion.ros.node.parameters import _from_text
-from multimodal_fusion.ros.node.parameters import _parse_overrides
-from multimodal_fusion.ros.node.parameters import BY_NAME
-from multimodal_fusion.ros.node.parameters import PARAMS
 from multimodal_fusion.ros.node.stats import LatencyStats
 from multimodal_fusion.ros.node.stats import NodeStats
 from multimodal_fusion.spec import ModalitySpec
@@ -65,8 +58,6 @@ from multimodal_fusion.sync import FusionSynchronizer
 from multimodal_fusion.sync import SyncedSet
 
 NODE_NAME = 'fusion_node'
-# rclpy's own parameters a params file may set for any node; not the fusion node's.
-ROS_PARAMETERS = ('use_sim_time', 'start_type_description_service')
 
 
 def resolve_topic(name: str, *, namespace: str = '/', node_name: str = NODE_NAME) -> str:
@@ -86,68 +77,6 @@ def resolve_topic(name: str, *, namespace: str = '/', node_name: str = NODE_NAME
 def output_topic(name: str, *, namespace: str = '/', node_name: str = NODE_NAME) -> str:
     """The absolute topic of the node's output ``name`` (a key of ``OUTPUTS``)."""
     return resolve_topic(OUTPUTS[name][0], namespace=namespace, node_name=node_name)
-
-
-def node_config_from_file(path: Optional[pathlib.Path], *,
-                          node_name: str = NODE_NAME) -> NodeConfig:
-    """The node's configuration from a ROS 2 params file, as the node would read it.
-
-    The file's ``/**`` section and then its section for ``node_name`` (``fusion_node`` or
-    ``/fusion_node``) are laid over the defaults; its ``overrides`` entries over those.
-    None for every default.
-
-    Raises:
-        ValueError: the file is not a params file, names a parameter the node does not
-            have, or holds a value the node would refuse; the message names the file.
-    """
-    values = {p.name: p.default for p in PARAMS}
-    if path is None:
-        return NodeConfig.from_values(values)
-    path = pathlib.Path(path)
-    try:
-        document = YAML(typ='safe').load(path.read_text(encoding='utf-8'))
-    except OSError as error:
-        raise ValueError(f'cannot read the params file {path}: {error.strerror}') from None
-    except Exception as error:  # noqa: BLE001 - ruamel's parser errors have no common base
-        raise ValueError(f'{path} is not YAML: {error}') from None
-    if not isinstance(document, dict):
-        raise ValueError(f'{path}: expected a ROS 2 params file ({{"/**": {{ros__parameters: '
-                         '...}}}}), got no mapping')
-    sections = [document[key] for key in ('/**', node_name, '/' + node_name)
-                if key in document]
-    if not sections:
-        raise ValueError(f'{path}: no section for /** or {node_name}; its top-level keys are '
-                         f'{sorted(document)}')
-    for section in sections:
-        if not isinstance(section, dict) or 'ros__parameters' not in section:
-            raise ValueError(f'{path}: a node section without ros__parameters')
-        for name, value in _flatten(section['ros__parameters'] or {}).items():
-            if name in ROS_PARAMETERS or name.startswith('qos_overrides.'):
-                continue
-            if name not in BY_NAME:
-                raise ValueError(f'{path}: unknown parameter {name!r} (see fusion_node '
-                                 '--help for the parameters)')
-            values[name] = value
-    try:
-        for name, text in _parse_overrides(values['overrides']).items():
-            values[name] = _from_text(BY_NAME[name], text)
-    except InvalidParameterValueException as error:
-        raise ValueError(f'{path}: {error}') from None
-    try:
-        return NodeConfig.from_values(values)
-    except ValueError as error:
-        raise ValueError(f'{path}: {error}') from None
-
-
-def _flatten(tree: dict, prefix: str = '') -> dict:
-    out = {}
-    for key, value in tree.items():
-        name = f'{prefix}{key}'
-        if isinstance(value, dict):
-            out.update(_flatten(value, name + '.'))
-        else:
-            out[name] = value
-    return out
 
 
 def make_engine(config: NodeConfig, *, device: str = 'cpu') -> FusionEngine:

@@ -53,10 +53,10 @@ from multimodal_fusion.ros.bag_io import bag_topics
 from multimodal_fusion.ros.bag_io import BagWriter
 from multimodal_fusion.ros.bag_io import read_messages
 from multimodal_fusion.ros.bag_io import ros_type_name
+from multimodal_fusion.ros.node.config import node_config_from_file
 from multimodal_fusion.ros.node.outputs import OUTPUTS
 from multimodal_fusion.ros.offline_path import Emitted
 from multimodal_fusion.ros.offline_path import make_engine
-from multimodal_fusion.ros.offline_path import node_config_from_file
 from multimodal_fusion.ros.offline_path import NODE_NAME
 from multimodal_fusion.ros.offline_path import OfflineNode
 from multimodal_fusion.ros.offline_path import output_topic

@@ -15,10 +15,10 @@ from std_msgs.msg import String
 
 from multimodal_fusion.ros.conversions import array_to_image
 from multimodal_fusion.ros.conversions import make_header
+from multimodal_fusion.ros.node.config import node_config_from_file
 from multimodal_fusion.ros.node.config import NodeConfig
 from multimodal_fusion.ros.node.fusion_node import FusionNode
 from multimodal_fusion.ros.node.parameters import PARAMS
-from multimodal_fusion.ros.offline_path import node_config_from_file
 from multimodal_fusion.ros.offline_path import OfflinePath
 from multimodal_fusion.ros.offline_path import output_topic
 from multimodal_fusion.ros.offline_path import OUTPUTS

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 import pathlib
 from typing import Optional
 
+from multimodal_fusion.ros.node.parameters import BY_NAME
+from multimodal_fusion.ros.node.parameters import flatten_tree
+from multimodal_fusion.ros.node.parameters import PARAMS
+from multimodal_fusion.ros.node.parameters import parse_overrides
 from multimodal_fusion.ros.node.parameters import parse_pairs
 from multimodal_fusion.ros.node.parameters import validate_all
+from multimodal_fusion.ros.node.parameters import value_from_text
 
 
 @dataclass(frozen=True)
@@ -177,3 +182,61 @@ class NodeConfig:
             raise ValueError(f'joints.map gives the robot joint(s) {twice} to more than one '
                              'model joint')
         return sources
+
+
+# rclpy's own parameters a params file may set for any node; not the fusion node's.
+ROS_PARAMETERS = ('use_sim_time', 'start_type_description_service')
+
+
+def node_config_from_file(path: Optional[pathlib.Path], *,
+                          node_name: str = 'fusion_node') -> NodeConfig:
+    """The node's configuration from a ROS 2 params file, as the node would read it.
+
+    The file's ``/**`` section and then its section for ``node_name`` (``fusion_node`` or
+    ``/fusion_node``) are laid over the defaults; its ``overrides`` entries over those.
+    None for every default.
+
+    Raises:
+        ValueError: the file is not a params file, names a parameter the node does not
+            have, or holds a value the node would refuse; the message names the file.
+    """
+    from rclpy.exceptions import InvalidParameterValueException
+    from ruamel.yaml import YAML
+
+    values = {p.name: p.default for p in PARAMS}
+    if path is None:
+        return NodeConfig.from_values(values)
+    path = pathlib.Path(path)
+    try:
+        document = YAML(typ='safe').load(path.read_text(encoding='utf-8'))
+    except OSError as error:
+        raise ValueError(f'cannot read the params file {path}: {error.strerror}') from None
+    except Exception as error:  # noqa: BLE001 - ruamel's parser errors have no common base
+        raise ValueError(f'{path} is not YAML: {error}') from None
+    if not isinstance(document, dict):
+        raise ValueError(f'{path}: expected a ROS 2 params file ({{"/**": {{ros__parameters: '
+                         '...}}}}), got no mapping')
+    sections = [document[key] for key in ('/**', node_name, '/' + node_name)
+                if key in document]
+    if not sections:
+        raise ValueError(f'{path}: no section for /** or {node_name}; its top-level keys are '
+                         f'{sorted(document)}')
+    for section in sections:
+        if not isinstance(section, dict) or 'ros__parameters' not in section:
+            raise ValueError(f'{path}: a node section without ros__parameters')
+        for name, value in flatten_tree(section['ros__parameters'] or {}).items():
+            if name in ROS_PARAMETERS or name.startswith('qos_overrides.'):
+                continue
+            if name not in BY_NAME:
+                raise ValueError(f'{path}: unknown parameter {name!r} (see fusion_node '
+                                 '--help for the parameters)')
+            values[name] = value
+    try:
+        for name, text in parse_overrides(values['overrides']).items():
+            values[name] = value_from_text(BY_NAME[name], text)
+    except InvalidParameterValueException as error:
+        raise ValueError(f'{path}: {error}') from None
+    try:
+        return NodeConfig.from_values(values)
+    except ValueError as error:
+        raise ValueError(f'{path}: {error}') from None

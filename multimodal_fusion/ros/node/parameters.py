@@ -261,7 +261,7 @@ def declare_parameters(node) -> dict:
                 from_value=int(param.low), to_value=int(param.high), step=1)]
         if param.name in overrides:
             # Over whatever the params file says.
-            node.declare_parameter(param.name, _from_text(param, overrides[param.name]),
+            node.declare_parameter(param.name, value_from_text(param, overrides[param.name]),
                                    descriptor, ignore_override=True)
         elif isinstance(param.default, list) and not param.default:
             # rclpy cannot tell the type of [], so declare the type, then give the empty
@@ -277,11 +277,11 @@ def declare_parameters(node) -> dict:
             node.declare_parameter(param.name, param.default, descriptor)
         values[param.name] = plain_value(node.get_parameter(param.name).value)
         if param.name == 'overrides':
-            overrides = _parse_overrides(values['overrides'])
+            overrides = parse_overrides(values['overrides'])
     return values
 
 
-def _parse_overrides(entries) -> dict[str, str]:
+def parse_overrides(entries) -> dict[str, str]:
     from rclpy.exceptions import InvalidParameterValueException
 
     out = {}
@@ -295,7 +295,7 @@ def _parse_overrides(entries) -> dict[str, str]:
     return out
 
 
-def _from_text(param: Param, text: str) -> Any:
+def value_from_text(param: Param, text: str) -> Any:
     """A launch argument's text as the parameter's type."""
     from rclpy.exceptions import InvalidParameterValueException
 
@@ -337,3 +337,15 @@ def parameter_table() -> str:
     width = [max(len(r[i]) for r in rows) for i in range(3)]
     return '\n'.join(f'{r[0]:<{width[0]}}  {r[1]:<{width[1]}}  {r[2]:<{width[2]}}  {r[3]}'
                      for r in rows)
+
+
+def flatten_tree(tree: dict, prefix: str = '') -> dict:
+    """A params file's nested ``ros__parameters`` as ``{dotted name: value}``."""
+    out = {}
+    for key, value in tree.items():
+        name = f'{prefix}{key}'
+        if isinstance(value, dict):
+            out.update(flatten_tree(value, name + '.'))
+        else:
+            out[name] = value
+    return out

@@ -10,19 +10,8 @@ from multimodal_fusion.ros.node import parameters as P
 CONFIG = pathlib.Path(__file__).resolve().parents[3] / 'config' / 'fusion.yaml'
 
 
-def _flatten(tree, prefix=''):
-    out = {}
-    for key, value in tree.items():
-        name = f'{prefix}{key}'
-        if isinstance(value, dict):
-            out.update(_flatten(value, name + '.'))
-        else:
-            out[name] = value
-    return out
-
-
 def test_yaml_defaults_equal_the_declared_table():
-    values = _flatten(yaml.safe_load(CONFIG.read_text())['/**']['ros__parameters'])
+    values = P.flatten_tree(yaml.safe_load(CONFIG.read_text())['/**']['ros__parameters'])
     assert values == {p.name: p.default for p in P.PARAMS}
     # ROS rejects an integer YAML value for a double parameter: types must match exactly.
     for p in P.PARAMS:
