@@ -54,6 +54,11 @@ class Annotation:
             size, position)`` indices, -1 where a word is not said (position indexes
             ``heads.POSITION_ORDER``); ``None`` when the command names no object (or there
             is no command).
+        boxes_known: ``False`` when the frame's objects were not labelled (a recording
+            labelled with situations only): its detection, target point and target class
+            targets are then absent, not 'nothing there', and their losses skip the sample.
+        reference_known: ``False`` when the words of the command were not labelled: the
+            referring-word losses skip the sample.
     """
 
     image_hw: tuple[int, int]
@@ -66,6 +71,8 @@ class Annotation:
     colors: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0,), np.int64))
     sizes: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0,), np.int64))
     reference: Optional[tuple[int, int, int, int]] = None
+    boxes_known: bool = True
+    reference_known: bool = True
 
 
 def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int],
@@ -95,6 +102,9 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
     * ``ref_shape``, ``ref_color``, ``ref_size``, ``ref_position``: ``(b,)`` int64 word
       said, the last index of each head ('none said') for words left out, ``IGNORE_INDEX``
       when no object is named
+    * ``det_valid``: ``(b,)`` bool, the sample's boxes are labelled (detection, target point
+      and target class losses count it); ``ref_valid``: ``(b,)`` bool, its command's words
+      are labelled
 
     Raises:
         ValueError: on malformed boxes, classes out of range, or a bad ``referred`` index.
@@ -114,6 +124,8 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
         'det_color': torch.full((b, gh, gw), IGNORE_INDEX, dtype=torch.long),
         'det_size': torch.full((b, gh, gw), IGNORE_INDEX, dtype=torch.long),
         'ref_refers': torch.zeros(b),
+        'det_valid': torch.tensor([a.boxes_known for a in annotations], dtype=torch.bool),
+        'ref_valid': torch.tensor([a.reference_known for a in annotations], dtype=torch.bool),
     }
     words = (('ref_shape', num_object_classes), ('ref_color', num_colors),
              ('ref_size', num_sizes), ('ref_position', NUM_POSITIONS))
@@ -147,10 +159,12 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
         out['situation'][i] = ann.situation
         out['action'][i] = ann.action
         target = ann.target_class
-        if target is None:
+        if not ann.boxes_known and target is None:
+            target = IGNORE_INDEX
+        elif target is None:
             target = int(classes[ann.referred]) if ann.referred >= 0 else num_object_classes
         out['target_class'][i] = target
-        if ann.reference is not None:
+        if ann.reference is not None and ann.reference_known:
             out['ref_refers'][i] = 1.0
             for (name, limit), word in zip(words, ann.reference):
                 if not -1 <= word < limit:
@@ -186,8 +200,13 @@ def _check(ann: Annotation, boxes: np.ndarray, classes: np.ndarray, num_classes:
     if not -1 <= ann.referred < boxes.shape[0]:
         raise ValueError(f'referred must be -1 or a box index < {boxes.shape[0]}, '
                          f'got {ann.referred}')
-    if ann.target_class is not None and not 0 <= ann.target_class <= num_classes:
-        raise ValueError(f'target_class must be in [0, {num_classes}], got {ann.target_class}')
+    if (ann.target_class is not None and ann.target_class != IGNORE_INDEX
+            and not 0 <= ann.target_class <= num_classes):
+        raise ValueError(f'target_class must be {IGNORE_INDEX} or in [0, {num_classes}], '
+                         f'got {ann.target_class}')
+    if not ann.boxes_known and (boxes.shape[0] or ann.referred >= 0):
+        raise ValueError('boxes_known is False but the annotation has boxes or a referred '
+                         'box')
 
 
 @dataclass(frozen=True)
@@ -241,7 +260,9 @@ class MultiTaskLoss(nn.Module):
       cross-entropy of each word where an object is named
 
     Detection and target-point terms count only samples whose camera is present (when
-    ``mask`` is given): without an image there is nothing to locate.
+    ``mask`` is given): without an image there is nothing to locate. They also skip samples
+    whose boxes are not labelled (``det_valid``), and the referring-word terms samples whose
+    words are not (``ref_valid``); targets without these keys count every sample.
     Every component is finite, zero when it has nothing to learn from.
 
     Args:
@@ -271,6 +292,8 @@ class MultiTaskLoss(nn.Module):
                 mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
         camera = torch.ones_like(targets['det_pos'][:, 0, 0]) if mask is None else mask[:, 0]
         camera = camera.to(torch.bool)
+        if 'det_valid' in targets:
+            camera = camera & targets['det_valid']
         losses = {
             'situation': _cross_entropy(outputs['situation_logits'], targets['situation']),
             'action': _cross_entropy(outputs['action_logits'], targets['action']),
@@ -295,7 +318,11 @@ class MultiTaskLoss(nn.Module):
         losses['det_attr'] = (
             _cross_entropy(outputs['det_color'][pos], targets['det_color'][pos])
             + _cross_entropy(outputs['det_size'][pos], targets['det_size'][pos]))
-        words = F.binary_cross_entropy_with_logits(outputs['ref_refers'], targets['ref_refers'])
+        refers = F.binary_cross_entropy_with_logits(outputs['ref_refers'], targets['ref_refers'],
+                                                    reduction='none')
+        ref_valid = targets.get('ref_valid', torch.ones_like(targets['ref_refers'],
+                                                             dtype=torch.bool))
+        words = _masked_mean(refers, ref_valid, outputs['ref_refers'])
         for name in ('ref_shape', 'ref_color', 'ref_size', 'ref_position'):
             words = words + _cross_entropy(outputs[name], targets[name])
         losses['ref_words'] = words

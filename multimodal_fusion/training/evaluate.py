@@ -380,6 +380,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--quiet', action='store_true')
+    p.add_argument('--bags', nargs='+', type=pathlib.Path, default=None, metavar='BAG',
+                   help='score the model on these labelled bags instead (report in their '
+                        'label names; docs/bag_training.md)')
+    p.add_argument('--params', type=pathlib.Path, default=None,
+                   help="with --bags: the node's params file the bags are cut with")
     args = p.parse_args(argv)
     args.command = 'python -m multimodal_fusion.training.evaluate ' + ' '.join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
@@ -387,7 +392,20 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    run(parse_args(argv))
+    args = parse_args(argv)
+    if args.bags is not None:
+        from multimodal_fusion.training.bag_training import write_bag_report
+
+        try:
+            results = write_bag_report(args.model, args.bags, args.out, command=args.command,
+                                       params=args.params, batch_size=args.batch_size,
+                                       progress=not args.quiet)
+        except (ValueError, FileNotFoundError) as error:
+            print(f'error: {error}', file=sys.stderr)
+            return 2
+        print(json.dumps(results['scores']), flush=True)
+        return 0
+    run(args)
     return 0
 
 

@@ -264,24 +264,10 @@ class Trainer:
             self.device, warning = select_device(device)
             if warning and self.is_main:
                 print(warning, file=sys.stderr)
-        # Rank 0 generates the splits; the others wait and then open the cached copies.
-        train_config = SimConfig(random_instant_fraction=settings.random_instants)
-        if self.is_main:
-            self.train = load_split('train', settings.train_size, workers=workers,
-                                    root=dataset_root, progress=self.progress,
-                                    config=train_config)
-            self.val = load_split('val', settings.val_size, workers=workers,
-                                  root=dataset_root, progress=self.progress)
-        self._barrier()
-        if not self.is_main:
-            self.train = load_split('train', settings.train_size, root=dataset_root,
-                                    progress=False, config=train_config)
-            self.val = load_split('val', settings.val_size, root=dataset_root, progress=False)
-
+        self.train, self.val = self.load_splits(workers, dataset_root)
         _seed_everything(settings.seed)
-        self.config = model_config(settings)
-        self.model = build_model(settings.strategy, self.config)
-        fit_normalisers(self.model, self.train)
+        self.config = self.make_config()
+        self.model = self.make_model()
         # channels_last: ~1.5x faster convolutions on CPU (oneDNN) and on tensor cores.
         self.model.to(self.device, memory_format=torch.channels_last)
         self.net = self.model
@@ -310,6 +296,42 @@ class Trainer:
         self.best_score = -1.0
         self.history: list[dict] = []
         self.train_seconds = 0.0
+
+    def load_splits(self, workers: int, dataset_root: Optional[os.PathLike | str]
+                    ) -> tuple[SimulatedSplit, SimulatedSplit]:
+        """The training and validation splits (simulated; ``bag_training`` reads bags)."""
+        settings = self.settings
+        # Rank 0 generates the splits; the others wait and then open the cached copies.
+        train_config = SimConfig(random_instant_fraction=settings.random_instants)
+        if self.is_main:
+            train = load_split('train', settings.train_size, workers=workers,
+                               root=dataset_root, progress=self.progress, config=train_config)
+            val = load_split('val', settings.val_size, workers=workers, root=dataset_root,
+                             progress=self.progress)
+        self._barrier()
+        if not self.is_main:
+            train = load_split('train', settings.train_size, root=dataset_root,
+                               progress=False, config=train_config)
+            val = load_split('val', settings.val_size, root=dataset_root, progress=False)
+        return train, val
+
+    def make_config(self) -> ModelConfig:
+        """The configuration of the model trained (label counts of the simulator)."""
+        return model_config(self.settings)
+
+    def make_model(self) -> FusionModel:
+        """A freshly initialised model, its normalisers fitted on the training split."""
+        model = build_model(self.settings.strategy, self.config)
+        fit_normalisers(model, self.train)
+        return model
+
+    def label_names(self) -> dict[str, list[str]]:
+        """The class names the exported model's metadata carries."""
+        return {k: list(v) for k, v in LABELS.items()}
+
+    def data_summary(self) -> dict:
+        """What the exported model was trained on, for its training summary."""
+        return {'split_seeds': {'train': SPLIT_SEEDS['train'], 'val': SPLIT_SEEDS['val']}}
 
     def _barrier(self) -> None:
         if self.world > 1:
@@ -451,7 +473,7 @@ class Trainer:
         model.eval()
         summary = {
             'settings': dataclasses.asdict(self.settings),
-            'split_seeds': {'train': SPLIT_SEEDS['train'], 'val': SPLIT_SEEDS['val']},
+            **self.data_summary(),
             'best_epoch': int(best['epoch']),
             'epochs_trained': self.epoch,
             'val_metrics': {k: v for k, v in best['metrics'].items()
@@ -462,7 +484,7 @@ class Trainer:
             'torch': torch.__version__,
         }
         return export_model(model, path or self.out / MODEL_FILE,
-                            labels={k: list(v) for k, v in LABELS.items()},
+                            labels=self.label_names(),
                             strategy=self.settings.strategy, config=self.config,
                             training_summary=summary)
 
@@ -480,7 +502,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     defaults = TrainSettings()
     p = argparse.ArgumentParser(prog='python -m multimodal_fusion.training.train',
                                 description=__doc__.split('\n\n')[0])
-    p.add_argument('--strategy', required=True, choices=sorted(FUSION_BUILDERS))
+    p.add_argument('--strategy', default=None, choices=sorted(FUSION_BUILDERS),
+                   help='fusion strategy (required, except with --finetune: its strategy)')
     p.add_argument('--epochs', type=int, default=defaults.epochs)
     p.add_argument('--batch-size', type=int, default=defaults.batch_size)
     p.add_argument('--lr', type=float, default=defaults.lr)
@@ -509,7 +532,31 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help='re-expose images and displace sentence embeddings every epoch')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--no-progress', action='store_true')
-    return p.parse_args(argv)
+    bags = p.add_argument_group('training on labelled bags (docs/bag_training.md)')
+    bags.add_argument('--bags', nargs='+', type=pathlib.Path, default=None, metavar='BAG',
+                      help='rosbag2 bags with labels (a label file beside metadata.yaml or a '
+                           '/labels topic); the heads take the label names they declare')
+    bags.add_argument('--val-bags', nargs='+', type=pathlib.Path, default=None, metavar='BAG',
+                      help='validation bags (default: a fifth of --bags, chosen by name)')
+    bags.add_argument('--finetune', type=pathlib.Path, default=None, metavar='MODEL',
+                      help='start from this model file (e.g. the shipped one): every weight '
+                           'whose shape fits; heads of other label counts start fresh')
+    bags.add_argument('--params', type=pathlib.Path, default=None,
+                      help="the node's params file the bags are cut with (topics, sync)")
+    bags.add_argument('--namespace', default='/', help="the node's namespace")
+    args = p.parse_args(argv)
+    if args.finetune is not None and args.bags is None:
+        p.error('--finetune needs --bags')
+    if args.strategy is None:
+        if args.finetune is None:
+            p.error('--strategy is required (except with --finetune)')
+        from multimodal_fusion.export.model_file import load_model
+
+        try:
+            args.strategy = load_model(args.finetune)[1]['strategy']
+        except ValueError as error:
+            p.error(f'--finetune: {error}')
+    return args
 
 
 def settings_from_args(args: argparse.Namespace) -> TrainSettings:
@@ -532,6 +579,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ValueError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
+    if args.bags is not None:
+        from multimodal_fusion.training.bag_training import BagData
+        from multimodal_fusion.training.bag_training import train_from_bags
+
+        data = BagData(bags=tuple(args.bags),
+                       val_bags=tuple(args.val_bags) if args.val_bags else None,
+                       params=args.params, namespace=args.namespace)
+        try:
+            return train_from_bags(settings, args.out, data=data, finetune=args.finetune,
+                                   export=args.export, device=args.device,
+                                   progress=not args.no_progress, resume=args.resume)
+        except (ValueError, FileNotFoundError) as error:
+            print(f'error: {error}', file=sys.stderr)
+            return 2
     trainer = Trainer(settings, args.out, device=args.device, workers=args.workers,
                       progress=not args.no_progress)
     try:

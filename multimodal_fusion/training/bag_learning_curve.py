@@ -1,0 +1,113 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""How much recorded data a model needs: accuracy against minutes of labelled bags.
+
+``python -m multimodal_fusion.training.bag_learning_curve --work /tmp/curve --sizes 1 2 4 6``
+
+Records simulator bags labelled in a team's own names
+(:data:`~multimodal_fusion.training.bag_testing.TEAM_MAPPING`: situations merged, renamed
+and dropped, a subset of actions), one simulator seed per bag, and a held-out validation
+bag of another seed; for each size trains on the first ``n`` bags (``--finetune``: from the
+shipped model's weights, else from scratch) and scores the exported model on the held-out
+bag. Prints a Markdown table: recorded minutes, labelled frames, situation accuracy and
+macro-F1, action accuracy, the majority-class rate of the held-out bag, training seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+import time
+from typing import Optional
+from typing import Sequence
+
+from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.training.bag_dataset import load_bag_split
+from multimodal_fusion.training.bag_testing import record_team_bag
+from multimodal_fusion.training.bag_training import BagData
+from multimodal_fusion.training.bag_training import BagTrainer
+from multimodal_fusion.training.bag_training import evaluate_bag_split
+from multimodal_fusion.training.bag_training import majority_rate
+from multimodal_fusion.training.train import MODEL_FILE
+from multimodal_fusion.training.train import TrainSettings
+
+TRAIN_SEED = 100
+VAL_SEED = 999
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    p = argparse.ArgumentParser(prog='python -m multimodal_fusion.training.bag_learning_curve',
+                                description=__doc__.split('\n\n')[0])
+    p.add_argument('--work', type=pathlib.Path, required=True,
+                   help='folder for the bags, the runs and the cache')
+    p.add_argument('--sizes', type=int, nargs='+', default=[1, 2, 4, 6],
+                   help='training bags per point (each about 77 s of simulator time)')
+    p.add_argument('--camera-rate', type=float, default=5.0)
+    p.add_argument('--epochs', type=int, default=2)
+    p.add_argument('--finetune', type=pathlib.Path, default=None, metavar='MODEL')
+    p.add_argument('--strategy', default='token_early')
+    p.add_argument('--threads', type=int, default=2)
+    args = p.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    bags = []
+    for i in range(max(args.sizes) + 1):
+        seed = VAL_SEED if i == 0 else TRAIN_SEED + i
+        bag = work / f'bag_seed{seed}'
+        if not bag.exists():
+            record_team_bag(bag, seed=seed, camera_rate_hz=args.camera_rate)
+        bags.append(bag)
+    val_bag, train_bags = bags[0], bags[1:]
+    root = work / 'cache'
+    val = load_bag_split([val_bag], root=root, progress=False)
+    strategy = args.strategy
+    if args.finetune is not None:
+        strategy = load_model(args.finetune)[1]['strategy']
+    rows = []
+    for n in args.sizes:
+        used = train_bags[:n]
+        minutes = sum(_duration_s(b) for b in used) / 60.0
+        settings = TrainSettings(strategy=strategy, epochs=args.epochs, batch_size=32,
+                                 lr=1e-3, warmup_steps=10)
+        out = work / f'run_{n}'
+        start = time.perf_counter()
+        trainer = BagTrainer(settings, out, finetune=args.finetune, progress=False,
+                             device='cpu', dataset_root=root, log=lambda *a: None,
+                             data=BagData(bags=tuple(used) + (val_bag,), val_bags=(val_bag,)))
+        cut_s = time.perf_counter() - start
+        start = time.perf_counter()
+        trainer.fit()
+        train_s = time.perf_counter() - start
+        model = trainer.export(out / MODEL_FILE)
+        module, _ = load_model(model)
+        scores = evaluate_bag_split(module, val).summary()
+        row = {'bags': n, 'minutes': round(minutes, 2), 'frames': len(trainer.train),
+               **scores, 'majority': round(majority_rate(val), 4),
+               'train_s': round(train_s, 1), 'cut_s': round(cut_s, 1)}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print()
+    print('| recorded min | labelled frames | situation acc. (%) | situation F1 (%) | '
+          'action acc. (%) | majority class (%) | training (s) |')
+    print('|--:|--:|--:|--:|--:|--:|--:|')
+    for r in rows:
+        print(f'| {r["minutes"]:.1f} | {r["frames"]} | {100 * r["situation_accuracy"]:.1f} | '
+              f'{100 * r["situation_f1"]:.1f} | {100 * r["action_accuracy"]:.1f} | '
+              f'{100 * r["majority"]:.1f} | {r["train_s"]:.0f} |')
+    return 0
+
+
+def _duration_s(bag: pathlib.Path) -> float:
+    from multimodal_fusion.ros.bag_labels import bag_time_range
+
+    r = bag_time_range(bag)
+    return (r.end_ns - r.start_ns) / 1e9
+
+
+if __name__ == '__main__':
+    sys.exit(main())
