@@ -503,3 +503,41 @@ def load_bag_split(bags: Sequence[os.PathLike | str], *, config=None,
     return BagSplit([cache_bag(b, config=config, spec=spec, root=root,
                                text_encoder=text_encoder, namespace=namespace,
                                progress=progress) for b in bags])
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Cut and cache bags, print the split's class counts (what ``train --bags`` will use)."""
+    import argparse
+    import sys
+
+    from multimodal_fusion.labels.label_set import LabelError
+    from multimodal_fusion.ros.node.config import node_config_from_file
+
+    p = argparse.ArgumentParser(prog='python -m multimodal_fusion.training.bag_dataset',
+                                description=main.__doc__)
+    p.add_argument('bags', nargs='+', type=pathlib.Path, metavar='BAG')
+    p.add_argument('--val-bags', nargs='+', type=pathlib.Path, default=None, metavar='BAG')
+    p.add_argument('--params', type=pathlib.Path, default=None,
+                   help="the node's params file (topics, sync)")
+    p.add_argument('--namespace', default='/', help="the node's namespace")
+    p.add_argument('--no-progress', action='store_true')
+    args = p.parse_args(argv)
+    try:
+        config = node_config_from_file(args.params)
+        train, val = split_bags(args.bags, val_bags=args.val_bags)
+        lines = []
+        for title, bags in (('train', train), ('val', val)):
+            if bags:
+                split = load_bag_split(bags, config=config, namespace=args.namespace,
+                                       progress=not args.no_progress)
+                lines += split.summary_lines(title)
+                lines += [f'  cached in {f}' for f in split.folders]
+    except (BagDatasetError, LabelError, FileNotFoundError, ValueError) as error:
+        print(f'error: {error}', file=sys.stderr, flush=True)
+        return 2
+    print('\n'.join(lines), flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

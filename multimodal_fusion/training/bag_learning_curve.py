@@ -6,11 +6,11 @@
 
 Records simulator bags labelled in a team's own names
 (:data:`~multimodal_fusion.training.bag_testing.TEAM_MAPPING`: situations merged, renamed
-and dropped, a subset of actions), one simulator seed per bag, and a held-out validation
-bag of another seed; for each size trains on the first ``n`` bags (``--finetune``: from the
+and dropped, a subset of actions), one simulator seed per bag, and held-out validation
+bags of other seeds; for each size trains on the first ``n`` bags (``--finetune``: from the
 shipped model's weights, else from scratch) and scores the exported model on the held-out
-bag. Prints a Markdown table: recorded minutes, labelled frames, situation accuracy and
-macro-F1, action accuracy, the majority-class rate of the held-out bag, training seconds.
+bags. Prints a Markdown table: recorded minutes, labelled frames, situation accuracy and
+macro-F1, action accuracy, the majority-class rate of the held-out bags, training seconds.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help='folder for the bags, the runs and the cache')
     p.add_argument('--sizes', type=int, nargs='+', default=[1, 2, 4, 6],
                    help='training bags per point (each about 77 s of simulator time)')
+    p.add_argument('--val-bags', type=int, default=2, help='held-out bags (other seeds)')
     p.add_argument('--camera-rate', type=float, default=5.0)
     p.add_argument('--epochs', type=int, default=2)
     p.add_argument('--finetune', type=pathlib.Path, default=None, metavar='MODEL')
@@ -55,16 +56,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     torch.set_num_threads(args.threads)
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
+    seeds = [VAL_SEED + j for j in range(args.val_bags)]
+    seeds += [TRAIN_SEED + i for i in range(1, max(args.sizes) + 1)]
     bags = []
-    for i in range(max(args.sizes) + 1):
-        seed = VAL_SEED if i == 0 else TRAIN_SEED + i
+    for seed in seeds:
         bag = work / f'bag_seed{seed}'
         if not bag.exists():
             record_team_bag(bag, seed=seed, camera_rate_hz=args.camera_rate)
         bags.append(bag)
-    val_bag, train_bags = bags[0], bags[1:]
+    val_bags, train_bags = tuple(bags[:args.val_bags]), bags[args.val_bags:]
     root = work / 'cache'
-    val = load_bag_split([val_bag], root=root, progress=False)
+    val = load_bag_split(val_bags, root=root, progress=False)
     strategy = args.strategy
     if args.finetune is not None:
         strategy = load_model(args.finetune)[1]['strategy']
@@ -74,11 +76,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         minutes = sum(_duration_s(b) for b in used) / 60.0
         settings = TrainSettings(strategy=strategy, epochs=args.epochs, batch_size=32,
                                  lr=1e-3, warmup_steps=10)
-        out = work / f'run_{n}'
+        out = work / f'{"finetune" if args.finetune else "scratch"}_run_{n}'
         start = time.perf_counter()
         trainer = BagTrainer(settings, out, finetune=args.finetune, progress=False,
                              device='cpu', dataset_root=root, log=lambda *a: None,
-                             data=BagData(bags=tuple(used) + (val_bag,), val_bags=(val_bag,)))
+                             data=BagData(bags=tuple(used) + val_bags, val_bags=val_bags))
         cut_s = time.perf_counter() - start
         start = time.perf_counter()
         trainer.fit()
@@ -91,7 +93,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                'train_s': round(train_s, 1), 'cut_s': round(cut_s, 1)}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    print()
+    print(f'\nheld out: {len(val)} frames of {len(val_bags)} bags '
+          f'({sum(_duration_s(b) for b in val_bags) / 60:.1f} min)')
     print('| recorded min | labelled frames | situation acc. (%) | situation F1 (%) | '
           'action acc. (%) | majority class (%) | training (s) |')
     print('|--:|--:|--:|--:|--:|--:|--:|')

@@ -23,6 +23,7 @@ from multimodal_fusion.ros.bag_recorder import BagPlan
 from multimodal_fusion.ros.bag_recorder import record_bag
 from multimodal_fusion.ros.node.config import node_config_from_file
 from multimodal_fusion.spec import DEFAULT_SPEC
+from multimodal_fusion.training import bag_dataset
 from multimodal_fusion.training.bag_dataset import bag_cache_key
 from multimodal_fusion.training.bag_dataset import BagDatasetError
 from multimodal_fusion.training.bag_dataset import BagSplit
@@ -169,3 +170,16 @@ def test_frames_without_boxes_skip_the_detection_losses():
                                    classes=boxed.classes, boxes_known=False)],
                        grid_hw=config.grid_hw, num_object_classes=6)
     assert TEAM_MAPPING.order['actions'] == ('none', 'fetch', 'approach', 'stop')
+
+
+def test_the_command_prints_the_class_counts(team_bag, tmp_path, monkeypatch, capsys):
+    bag, root = team_bag
+    monkeypatch.setattr(bag_dataset, 'default_dataset_root', lambda: root)
+    assert bag_dataset.main([str(bag), '--no-progress']) == 0
+    out = capsys.readouterr().out
+    split = load_bag_split([bag], root=root, progress=False)
+    counts = ', '.join(f'{k} {v}' for k, v in split.class_counts()['situations'].items())
+    assert f'train: {len(split)} samples from 1 bag(s)' in out
+    assert f'situations: {counts}' in out
+    assert bag_dataset.main([str(tmp_path / 'missing'), '--no-progress']) == 2
+    assert 'no such bag' in capsys.readouterr().err
