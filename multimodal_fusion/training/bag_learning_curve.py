@@ -24,6 +24,8 @@ from typing import Optional
 from typing import Sequence
 
 from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.models.config import ModelConfig
+from multimodal_fusion.modules.fusion.base import FusionConfig
 from multimodal_fusion.training.bag_dataset import load_bag_split
 from multimodal_fusion.training.bag_testing import record_team_bag
 from multimodal_fusion.training.bag_training import BagData
@@ -35,6 +37,7 @@ from multimodal_fusion.training.train import TrainSettings
 
 TRAIN_SEED = 100
 VAL_SEED = 999
+SMALL = ModelConfig(fusion=FusionConfig(dim=64), camera_width=16, head_hidden=64)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -49,6 +52,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument('--epochs', type=int, default=2)
     p.add_argument('--finetune', type=pathlib.Path, default=None, metavar='MODEL')
     p.add_argument('--strategy', default='token_early')
+    p.add_argument('--small', action='store_true',
+                   help='from scratch: a small model (token width 64, camera width 16)')
     p.add_argument('--threads', type=int, default=2)
     args = p.parse_args(argv)
     import torch
@@ -76,9 +81,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         minutes = sum(_duration_s(b) for b in used) / 60.0
         settings = TrainSettings(strategy=strategy, epochs=args.epochs, batch_size=32,
                                  lr=1e-3, warmup_steps=10)
-        out = work / f'{"finetune" if args.finetune else "scratch"}_run_{n}'
+        mode = 'finetune' if args.finetune else 'small' if args.small else 'scratch'
+        out = work / f'{mode}_run_{n}'
         start = time.perf_counter()
         trainer = BagTrainer(settings, out, finetune=args.finetune, progress=False,
+                             base_config=SMALL if args.small else None,
                              device='cpu', dataset_root=root, log=lambda *a: None,
                              data=BagData(bags=tuple(used) + val_bags, val_bags=val_bags))
         cut_s = time.perf_counter() - start

@@ -319,7 +319,8 @@ def write_bag_report(model_path: os.PathLike | str, bags: Sequence[os.PathLike |
                            root=dataset_root, progress=progress)
     model_names = metadata['labels']
     split_names = split.names.as_dict()
-    for key in ('situations', 'object_classes'):
+    split_names['actions'] = split_names['actions'] or ['none']
+    for key in ('situations', 'actions', 'object_classes'):
         if model_names[key] != split_names[key]:
             raise BagDatasetError(f'the bags declare {key} {split_names[key]} but the model '
                                   f'{model_path} outputs {model_names[key]}')
