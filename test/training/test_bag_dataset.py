@@ -10,6 +10,8 @@ from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import Image
 import torch
 
+from multimodal_fusion.inference import default_model_path
+from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.models.build import build_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.losses import Annotation
@@ -22,6 +24,7 @@ from multimodal_fusion.ros.bag_labels import bag_labels
 from multimodal_fusion.ros.bag_recorder import BagPlan
 from multimodal_fusion.ros.bag_recorder import record_bag
 from multimodal_fusion.ros.node.config import node_config_from_file
+from multimodal_fusion.ros.offline_path import OfflinePath
 from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.training import bag_dataset
 from multimodal_fusion.training.bag_dataset import bag_cache_key
@@ -183,3 +186,26 @@ def test_the_command_prints_the_class_counts(team_bag, tmp_path, monkeypatch, ca
     assert f'situations: {counts}' in out
     assert bag_dataset.main([str(tmp_path / 'missing'), '--no-progress']) == 2
     assert 'no such bag' in capsys.readouterr().err
+
+
+def test_samples_are_the_tensors_the_node_infers(team_bag):
+    # Train/serve equality: the node's path over the same bag, then the engine's own
+    # preprocessing of each labelled set, gives exactly the cached sample.
+    bag, root = team_bag
+    split = load_bag_split([bag], root=root, progress=False)
+    engine = FusionEngine(default_model_path())
+    labels = bag_labels(bag)
+    path = OfflinePath(node_config_from_file(None), engine.spec)
+    stamps = split.truth['stamp_ns'].tolist()
+    wanted = set(stamps[::25])
+    sets = []
+    for m in read_messages(bag, sorted(path.routes)):
+        msg = deserialize_message(m.data, path.routes[m.topic].msg_type)
+        sets += [s for s in path.handle(m.topic, msg, m.log_time_ns) if s.stamp_ns in wanted]
+    sets += [s for s in path.finish() if s.stamp_ns in wanted]
+    assert sorted(s.stamp_ns for s in sets) == sorted(wanted)
+    for synced in sets:
+        assert labels.at(synced.stamp_ns) is not None
+        inputs = engine.preprocessor([synced.frames])
+        for served, stored in zip(inputs.tensors(), split[stamps.index(synced.stamp_ns)][:6]):
+            assert torch.equal(served[0], stored)
