@@ -25,7 +25,7 @@ test: setup
 bench: setup
 	$(PY) -m multimodal_fusion.tools.bench_models --out docs/benchmarks/models.md
 
-# Retrain the shipped model from scratch (about 45 min on 2 CPU cores).
+# Retrain the shipped model from scratch (40-55 min on 2 CPU cores).
 model: setup
 	$(PY) -m multimodal_fusion.training.reproduce
 
