@@ -5,9 +5,9 @@
 Generates the training and validation splits (cached), trains the shipped configuration as
 two single-threaded data-parallel CPU processes (``torchrun``, gloo) and exports the best
 epoch over ``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. 40-55
-minutes on a 2-core CPU (data cached). Two one-thread processes, not one two-thread process: on a shared
-2-core machine, intra-op threads keep waiting for each other's time slices, and the
-convolutions of one thread are as fast per core anyway.
+minutes on a 2-core CPU (data cached). Two one-thread processes, not one two-thread
+process: on a shared 2-core machine, intra-op threads keep waiting for each other's time
+slices, and the convolutions of one thread are as fast per core anyway.
 """
 
 from __future__ import annotations

@@ -158,12 +158,19 @@ def test_outputs_carry_the_bag_headers_and_match_its_ground_truth(session):
     result = score(rec)
     # 10 frames (the command comes 1.4 s in, so most of them have a referred object); on so
     # few frames the thresholds leave room for a few misses. Live on the simulator the
-    # shipped model gives about 0.98 / 1.00 (docs/demo/summary.md).
+    # shipped model gives 0.95 / 1.00 (docs/demo/summary.md).
     assert result['grounding_frames'] >= 5, result
-    assert result['situation_accuracy'] >= 0.6, result
     assert result['action_accuracy'] >= 0.7, result
     assert result['grounding_accuracy'] >= 0.6, result
     assert result['detection_recall'] >= 0.8, result
+
+
+@pytest.mark.xfail(strict=True, reason='issue 12 open: the shipped model detects a faint '
+                   '"person" (score 0.47) on a round teal blob of the wall clutter in this '
+                   'scene and reads the held object as a handover on 8 of the 10 frames')
+def test_situations_on_the_bag_match_its_ground_truth(session):
+    result = score(session.play('normal_command'))
+    assert result['situation_accuracy'] >= 0.6, result
 
 
 def test_a_sensor_that_dies_is_marked_absent_while_outputs_go_on(session):
