@@ -49,6 +49,7 @@ from rclpy.serialization import deserialize_message
 from rosbags.rosbag2 import ReaderError
 
 from multimodal_fusion.export.model_file import ModelFileError
+from multimodal_fusion.labels import LabelError
 from multimodal_fusion.ros.bag_io import bag_topics
 from multimodal_fusion.ros.bag_io import BagWriter
 from multimodal_fusion.ros.bag_io import read_messages
@@ -60,6 +61,7 @@ from multimodal_fusion.ros.offline_path import make_engine
 from multimodal_fusion.ros.offline_path import NODE_NAME
 from multimodal_fusion.ros.offline_path import OfflineNode
 from multimodal_fusion.ros.offline_path import output_topic
+from multimodal_fusion.ros.replay_scoring import label_scorer
 
 LOG = logging.getLogger('replay')
 # A scorer gets the input bag and the output bag once both are complete, and returns
@@ -174,8 +176,8 @@ def replay_bag(bag: pathlib.Path, out: pathlib.Path, *, params: Optional[pathlib
         device: over ``model.device``.
         namespace: the node's namespace (its relative input topics resolve in it).
         node_name: the node's name (its outputs are ``<namespace>/<node_name>/...``).
-        scorer: scores the outputs against labels the bag carries (the place where labels
-            are scored; none by default).
+        scorer: scores the outputs against labels the bag carries (``replay_scoring.
+            label_scorer``, what the command line uses; none by default).
 
     Raises:
         ReplayError: bad input (see :func:`check_bag`), an existing ``out``, a params file
@@ -325,15 +327,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='over model.device (auto, cpu, cuda, cuda:N)')
     parser.add_argument('--namespace', default='/',
                         help="the node's namespace (relative topics resolve in it)")
+    parser.add_argument('--no-score', action='store_true',
+                        help="do not score the outputs against the bag's labels (a label "
+                             'file beside the bag or its /labels topic; docs/labels.md)')
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format='replay: %(levelname)s: %(message)s',
                         stream=sys.stderr)
     try:
         summary = replay_bag(args.bag, args.out or default_out(args.bag), params=args.params,
                              model=args.model, debug_image=args.debug_image,
-                             device=args.device, namespace=args.namespace)
+                             device=args.device, namespace=args.namespace,
+                             scorer=None if args.no_score else label_scorer(
+                                 namespace=args.namespace))
     except ReplayError as error:
         print(f'replay: {error}', file=sys.stderr, flush=True)
+        return 2
+    except LabelError as error:
+        print(f'replay: the outputs were written, but the labels cannot be scored: {error}',
+              file=sys.stderr, flush=True)
         return 2
     print('\n'.join(summary_lines(summary)), flush=True)
     return 0
