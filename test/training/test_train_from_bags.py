@@ -3,15 +3,28 @@
 """Train on a labelled bag in a team's own names, export, and serve it unchanged."""
 
 import json
+import os
+import threading
 
 import pytest
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
 
 from multimodal_fusion.export.model_file import load_model
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.labels.sim_truth import SIM_NAMES
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.modules.fusion.base import FusionConfig
+from multimodal_fusion.ros.conversions import label_info_from_msg
+from multimodal_fusion.ros.processes import isolated_ros_env
+from multimodal_fusion.ros.processes import node_args
+from multimodal_fusion.ros.processes import start_process
+from multimodal_fusion.ros.processes import stop_process
+from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.replay import replay_bag
+from multimodal_fusion.ros.testing import SensorDriver
 from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.training import bag_dataset
 from multimodal_fusion.training import evaluate
@@ -74,6 +87,45 @@ def test_finetuned_model_beats_chance_and_the_node_publishes_the_team_names(
     assert set(summary.situations) <= set(TEAM_SITUATIONS)
     assert len(summary.situations) >= 3
     assert set(summary.actions) <= set(TEAM_MAPPING.order['actions'])
+
+    # And the fusion node itself, on DDS, with model.path pointing at the file.
+    situations, objects = _served_by_the_node(out / 'model.pt', tmp_path)
+    assert situations and set(situations) <= set(TEAM_SITUATIONS), situations
+    assert objects == list(names.object_classes)
+
+
+def _served_by_the_node(model, tmp_path):
+    """The situations a fusion node process publishes with ``model``, and its class map."""
+    env = isolated_ros_env(int(os.environ['ROS_DOMAIN_ID']))
+    rclpy.init()
+    recorder = RecorderThread()
+    helper = Node('team_drivers')
+    executor = SingleThreadedExecutor()
+    executor.add_node(helper)
+    threading.Thread(target=executor.spin, daemon=True).start()
+    driver = SensorDriver(helper)
+    node = start_process(node_args(f'model.path:={model}', 'model.warmup_iterations:=1'), env,
+                         tmp_path / 'node.log')
+    try:
+        assert wait_for(lambda: recorder.node.snapshot().label_info is not None
+                        or node.poll() is not None, timeout=180), 'node never configured'
+        assert node.poll() is None, (tmp_path / 'node.log').read_text()[-3000:]
+        assert wait_for(driver.subscribed, timeout=30)
+        driver.start()
+        assert wait_for(lambda: len(recorder.node.snapshot().outputs) >= 5, timeout=60), \
+            (tmp_path / 'node.log').read_text()[-3000:]
+        snapshot = recorder.node.snapshot()
+        situations = sorted({o.situation for o in snapshot.outputs.values()
+                             if o.situation is not None})
+        objects = list(label_info_from_msg(snapshot.label_info)[0])
+    finally:
+        driver.close()
+        stop_process(node)
+        executor.shutdown()
+        helper.destroy_node()
+        recorder.close()
+        rclpy.try_shutdown()
+    return situations, objects
 
 
 def test_a_tiny_model_from_scratch_learns_the_team_situations(team_bag, tmp_path):
