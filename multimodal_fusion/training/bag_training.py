@@ -30,7 +30,6 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from multimodal_fusion.decoding.predictions import decode_outputs
 from multimodal_fusion.export.model_file import load_model
 from multimodal_fusion.inference.engine import EngineSettings
 from multimodal_fusion.labels.label_set import LabelNames
@@ -44,13 +43,7 @@ from multimodal_fusion.training.bag_dataset import BagSplit
 from multimodal_fusion.training.bag_dataset import load_bag_split
 from multimodal_fusion.training.bag_dataset import split_bags
 from multimodal_fusion.training.evaluation import EvalResult
-from multimodal_fusion.training.evaluation import grounded_box
-from multimodal_fusion.training.evaluation import MAP_SCORE_THRESHOLD
-from multimodal_fusion.training.metrics import accuracy
-from multimodal_fusion.training.metrics import grounding_accuracy
-from multimodal_fusion.training.metrics import ImageDetections
-from multimodal_fusion.training.metrics import macro_f1
-from multimodal_fusion.training.metrics import mean_average_precision
+from multimodal_fusion.training.evaluation import score_outputs
 from multimodal_fusion.training.train import fit_normalisers
 from multimodal_fusion.training.train import model_config
 from multimodal_fusion.training.train import Trainer
@@ -225,50 +218,13 @@ def evaluate_bag_split(model, split: BagSplit, *, batch_size: int = 64,
     """
     names = split.names.as_dict()
     names['actions'] = names['actions'] or ['none']
-    sit_pred, act_pred, weights = [], [], []
-    true_boxes, pred_boxes, truth_dets, pred_dets = [], [], [], []
-    for start in range(0, len(split), batch_size):
-        chunk = list(range(start, min(start + batch_size, len(split))))
+
+    def run(chunk: list[int]) -> dict:
         items = [split[i] for i in chunk]
-        tensors = [torch.stack([item[j] for item in items]).to(device) for j in range(6)]
-        outputs = {k: v.float().cpu() for k, v in model(*tensors).items()}
-        sizes = [tuple(int(v) for v in split.truth['image_hw'][i]) for i in chunk]
-        sit_pred.append(outputs['situation_logits'].argmax(-1).numpy())
-        act_pred.append(outputs['action_logits'].argmax(-1).numpy())
-        weights.append(outputs['modality_weights'].numpy())
-        shown = decode_outputs(outputs, image_sizes=sizes, labels=names,
-                               score_threshold=settings.score_threshold,
-                               iou_threshold=settings.iou_threshold,
-                               max_detections=settings.max_detections)
-        ranked = decode_outputs(outputs, image_sizes=sizes, labels=names,
-                                score_threshold=MAP_SCORE_THRESHOLD,
-                                iou_threshold=settings.iou_threshold, max_detections=50)
-        for i, pred, full in zip(chunk, shown, ranked):
-            true_boxes.append(split.referred_box(i))
-            pred_boxes.append(grounded_box(pred))
-            if split.truth['det_known'][i]:
-                n = int(split.truth['num_boxes'][i])
-                truth_dets.append(ImageDetections(boxes=split.truth['boxes'][i, :n],
-                                                  classes=split.truth['classes'][i, :n],
-                                                  scores=np.ones(n, dtype=np.float32)))
-                d = full.detections
-                pred_dets.append(ImageDetections(boxes=d.boxes, classes=d.class_ids,
-                                                 scores=d.scores))
-    situation_true = split.truth['situation']
-    action_true = split.truth['action']
-    situation_pred = np.concatenate(sit_pred)
-    action_pred = np.concatenate(act_pred)
-    labelled = action_true >= 0
-    has_ref = any(b is not None for b in true_boxes)
-    return EvalResult(
-        situation_f1=macro_f1(situation_true, situation_pred, len(names['situations'])),
-        situation_accuracy=accuracy(situation_true, situation_pred),
-        action_accuracy=accuracy(action_true[labelled], action_pred[labelled]),
-        grounding=grounding_accuracy(true_boxes, pred_boxes, 0.5) if has_ref else 0.0,
-        map50=(mean_average_precision(truth_dets, pred_dets, len(names['object_classes']), 0.5)
-               if truth_dets else 0.0),
-        situation_pred=situation_pred, situation_true=situation_true,
-        action_pred=action_pred, modality_weights=np.concatenate(weights))
+        return model(*(torch.stack([item[j] for item in items]).to(device)
+                       for j in range(6)))
+
+    return score_outputs(run, split, batch_size=batch_size, settings=settings, labels=names)
 
 
 def majority_rate(split: BagSplit) -> float:

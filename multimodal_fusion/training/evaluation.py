@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
+from typing import Mapping
 from typing import Optional
 from typing import Sequence
 
@@ -127,16 +128,25 @@ def evaluate_split(model: ModelFn, split: SimulatedSplit, *,
 @torch.inference_mode()
 def score_outputs(run: Callable[[list[int]], dict], split: SimulatedSplit, *,
                   indices: Optional[Sequence[int]] = None, batch_size: int = 64,
-                  settings: EngineSettings = EngineSettings()) -> EvalResult:
+                  settings: EngineSettings = EngineSettings(),
+                  labels: Optional[Mapping[str, Sequence[str]]] = None) -> EvalResult:
     """Score the outputs ``run(chunk_indices)`` gives for the samples of ``split``.
+
+    Action accuracy counts the samples whose action is labelled (``>= 0``), mAP the samples
+    whose boxes are known (a ``det_known`` truth field, when the split has one: bags),
+    grounding the samples with a referred box.
 
     Args:
         run: model outputs (the ``FusionModel`` dict) of a list of sample indices.
-        split: the samples and their ground truth.
+        split: the samples and their ground truth (a ``SimulatedSplit`` or a bag split).
         indices: which samples (default all).
         batch_size: samples per ``run`` call.
         settings: the node's decoding settings.
+        labels: the model's label names (``situations``, ``actions``, ``object_classes``);
+            the simulator's by default.
     """
+    labels = LABELS if labels is None else labels
+    known = split.truth.get('det_known')
     indices = list(range(len(split))) if indices is None else [int(i) for i in indices]
     sit_pred, act_pred, weights = [], [], []
     true_boxes, pred_boxes, truth_dets, pred_dets = [], [], [], []
@@ -147,16 +157,18 @@ def score_outputs(run: Callable[[list[int]], dict], split: SimulatedSplit, *,
         sit_pred.append(outputs['situation_logits'].argmax(-1).numpy())
         act_pred.append(outputs['action_logits'].argmax(-1).numpy())
         weights.append(outputs['modality_weights'].numpy())
-        shown = decode_outputs(outputs, image_sizes=sizes, labels=LABELS,
+        shown = decode_outputs(outputs, image_sizes=sizes, labels=labels,
                                score_threshold=settings.score_threshold,
                                iou_threshold=settings.iou_threshold,
                                max_detections=settings.max_detections)
-        ranked = decode_outputs(outputs, image_sizes=sizes, labels=LABELS,
+        ranked = decode_outputs(outputs, image_sizes=sizes, labels=labels,
                                 score_threshold=MAP_SCORE_THRESHOLD,
                                 iou_threshold=settings.iou_threshold, max_detections=50)
         for i, pred, full in zip(chunk, shown, ranked):
             true_boxes.append(split.referred_box(i))
             pred_boxes.append(grounded_box(pred))
+            if known is not None and not known[i]:
+                continue
             n = int(split.truth['num_boxes'][i])
             truth_dets.append(ImageDetections(boxes=split.truth['boxes'][i, :n],
                                               classes=split.truth['classes'][i, :n],
@@ -168,12 +180,14 @@ def score_outputs(run: Callable[[list[int]], dict], split: SimulatedSplit, *,
     action_true = split.truth['action'][indices]
     situation_pred = np.concatenate(sit_pred)
     action_pred = np.concatenate(act_pred)
+    labelled = action_true >= 0
     return EvalResult(
-        situation_f1=macro_f1(situation_true, situation_pred, len(SITUATIONS)),
+        situation_f1=macro_f1(situation_true, situation_pred, len(labels['situations'])),
         situation_accuracy=accuracy(situation_true, situation_pred),
-        action_accuracy=accuracy(action_true, action_pred),
+        action_accuracy=accuracy(action_true[labelled], action_pred[labelled]),
         grounding=grounding_accuracy(true_boxes, pred_boxes, 0.5),
-        map50=mean_average_precision(truth_dets, pred_dets, len(OBJECT_CLASSES), 0.5),
+        map50=(mean_average_precision(truth_dets, pred_dets, len(labels['object_classes']),
+                                      0.5) if truth_dets else 0.0),
         situation_pred=situation_pred, situation_true=situation_true,
         action_pred=action_pred, modality_weights=np.concatenate(weights))
 
