@@ -37,8 +37,6 @@ import json
 import logging
 import os
 import pathlib
-import shutil
-import tempfile
 from typing import Optional
 from typing import Sequence
 
@@ -58,6 +56,7 @@ from multimodal_fusion.training.dataset import INPUT_FIELDS
 from multimodal_fusion.training.dataset import META_FILE
 from multimodal_fusion.training.dataset import SimulatedSplit
 from multimodal_fusion.training.dataset import TRUTH_FIELDS
+from multimodal_fusion.training.dataset import write_once
 
 # Bump when the stored fields or their meaning change: old caches then get a new key.
 BAG_FORMAT_VERSION = 1
@@ -182,22 +181,8 @@ def cache_bag(bag: os.PathLike | str, *, config=None, spec: Optional[ModalitySpe
     root = pathlib.Path(root) if root is not None else default_dataset_root()
     folder = root / 'bags' / bag_cache_key(bag, config=config, spec=spec,
                                            text_encoder=encoder, namespace=namespace)
-    if (folder / META_FILE).is_file():
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.'))
-    try:
-        _write_bag(tmp, bag, config, spec, encoder, namespace, progress)
-        try:
-            os.replace(tmp, folder)
-        except OSError:
-            if not (folder / META_FILE).is_file():
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+    return write_once(folder, lambda tmp: _write_bag(tmp, bag, config, spec, encoder,
+                                                     namespace, progress))
 
 
 def _write_bag(folder: pathlib.Path, bag: pathlib.Path, config, spec: ModalitySpec,

@@ -202,16 +202,27 @@ def generate_split(seed: int, count: int, *, config: SimConfig = SimConfig(),
                          f'got {seed}, {count}, {workers}')
     root = pathlib.Path(root) if root is not None else default_dataset_root()
     folder = root / dataset_key(config, seed, count)
+    return write_once(folder, lambda tmp: _write_split(tmp, seed, count, config, workers,
+                                                       text_embedder, progress))
+
+
+def write_once(folder: pathlib.Path, write: Callable[[pathlib.Path], None]) -> pathlib.Path:
+    """A cache folder, written by ``write(tmp)`` into a temporary sibling unless complete.
+
+    The folder counts as complete when it holds ``META_FILE`` (written last); the finished
+    temporary folder is renamed into place, so a reader never sees half a split. When two
+    processes write the same folder, the first rename wins and the other copy (identical)
+    is dropped.
+    """
     if (folder / META_FILE).is_file():
         return folder
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = pathlib.Path(tempfile.mkdtemp(dir=root, prefix=f'.{folder.name}.'))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = pathlib.Path(tempfile.mkdtemp(dir=folder.parent, prefix=f'.{folder.name}.'))
     try:
-        _write_split(tmp, seed, count, config, workers, text_embedder, progress)
+        write(tmp)
         try:
             os.replace(tmp, folder)
         except OSError:
-            # Another process finished the same split first; its copy is identical.
             if not (folder / META_FILE).is_file():
                 raise
             shutil.rmtree(tmp, ignore_errors=True)
