@@ -140,8 +140,8 @@ def test_outputs_match_the_ground_truth_while_all_sensors_run(live):
     # Measured here on the issue-12 simulator (quiet machine): situation 0.73, action 0.85,
     # detection recall 0.93, grounding 0.99 with the shipped model; the previous model gave
     # 0.71 / 0.89 / 0.93 / 0.99 on the same stream, and 0.846 action in one loaded CI run.
-    # Most situation misses are person_approaching read as idle or command_given (episodes
-    # back to back: the previous episode's sensors and command leak into the first second).
+    # Most situation misses, with either model, are person_approaching read as idle or
+    # command_given.
     # Thresholds leave room for a loaded CI machine.
     assert summary['situation_accuracy'] >= 0.65, summary  # chance: 1 in 11
     assert summary['action_accuracy'] >= 0.8, summary
