@@ -5,7 +5,10 @@
 ``export_model`` writes ``<file>`` (a scripted model with ``metadata.json`` in its extra
 files) and ``<file>.sha256`` (``sha256sum`` format, so ``sha256sum -c`` checks it too).
 ``load_model`` refuses a file whose hash, metadata format or modality spec does not match,
-with a :class:`ModelFileError` that says which file and what differs.
+with a :class:`ModelFileError` that says which file and what differs. A model trained on
+the fine-tuned sentence encoder carries its
+:class:`~multimodal_fusion.preprocessing.text_adapter.TextAdapter` as a second extra file,
+``text_adapter.pt``; :func:`load_model_file` returns it with the model.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import tempfile
 from typing import Any
 from typing import Iterable
 from typing import Mapping
+from typing import NamedTuple
 from typing import Optional
 
 import torch
@@ -28,11 +32,14 @@ import multimodal_fusion
 from multimodal_fusion.export.scripting import script_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.fusion_model import OUTPUT_KEYS
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
+from multimodal_fusion.preprocessing.text_adapter import TextAdapterError
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.spec import ModalitySpec
 
 FORMAT_VERSION = 1
 METADATA_FILE = 'metadata.json'
+TEXT_ADAPTER_FILE = 'text_adapter.pt'
 LABEL_KEYS: tuple[str, ...] = ('situations', 'actions', 'object_classes')
 REQUIRED_KEYS: tuple[str, ...] = (
     'format_version', 'package_version', 'strategy', 'spec', 'modalities', 'labels', 'config',
@@ -63,7 +70,8 @@ def checksum_path(path: os.PathLike | str) -> pathlib.Path:
 
 def export_model(model: nn.Module, path: os.PathLike | str, *,
                  labels: Mapping[str, Iterable[str]], strategy: str, config: ModelConfig,
-                 training_summary: Mapping[str, Any], fp16: bool = False) -> pathlib.Path:
+                 training_summary: Mapping[str, Any], fp16: bool = False,
+                 text_adapter: Optional[TextAdapter] = None) -> pathlib.Path:
     """Script ``model`` and write it with its metadata and checksum.
 
     Args:
@@ -77,6 +85,8 @@ def export_model(model: nn.Module, path: os.PathLike | str, *,
         fp16: half-precision weights, for CUDA (see
             :func:`~multimodal_fusion.export.scripting.script_model`); on CPU
             :func:`load_model` upcasts to float32.
+        text_adapter: the sentence encoder's fine-tuning the model was trained with; it
+            travels in the file (``metadata['text_adapter']`` names it by its key).
 
     Returns the model file path.
 
@@ -97,6 +107,10 @@ def export_model(model: nn.Module, path: os.PathLike | str, *,
         'dtype': 'float16' if fp16 else 'float32',
         'inputs': list(INPUTS),
         'outputs': list(OUTPUT_KEYS),
+        'text_adapter': None if text_adapter is None else {
+            'key': text_adapter.key, 'base_model': text_adapter.base_model,
+            'parameters': text_adapter.parameter_count,
+            'summary': dict(text_adapter.summary)},
     }
     if not strategy:
         raise ValueError('strategy must be a non-empty name')
@@ -106,7 +120,10 @@ def export_model(model: nn.Module, path: os.PathLike | str, *,
         raise ValueError(f'metadata is not JSON-able (training_summary?): {error}') from error
     scripted = script_model(model, fp16=fp16)
     buffer = io.BytesIO()
-    torch.jit.save(scripted, buffer, _extra_files={METADATA_FILE: text})
+    extra_files = {METADATA_FILE: text}
+    if text_adapter is not None:
+        extra_files[TEXT_ADAPTER_FILE] = text_adapter.to_bytes()
+    torch.jit.save(scripted, buffer, _extra_files=extra_files)
     data = buffer.getvalue()
     path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(path, data)
@@ -115,10 +132,30 @@ def export_model(model: nn.Module, path: os.PathLike | str, *,
     return path
 
 
+class LoadedModel(NamedTuple):
+    """A verified model file's contents."""
+
+    module: torch.jit.ScriptModule
+    metadata: dict[str, Any]
+    text_adapter: Optional[TextAdapter]
+
+
 def load_model(path: os.PathLike | str, *, device: str | torch.device = 'cpu',
                expected_spec: Optional[ModalitySpec] = None,
                expected_modalities: Optional[Iterable[str]] = None
                ) -> tuple[torch.jit.ScriptModule, dict[str, Any]]:
+    """Verify and load an exported model: :func:`load_model_file` without the text adapter.
+
+    Returns ``(module in eval mode, metadata dict)``.
+    """
+    loaded = load_model_file(path, device=device, expected_spec=expected_spec,
+                             expected_modalities=expected_modalities)
+    return loaded.module, loaded.metadata
+
+
+def load_model_file(path: os.PathLike | str, *, device: str | torch.device = 'cpu',
+                    expected_spec: Optional[ModalitySpec] = None,
+                    expected_modalities: Optional[Iterable[str]] = None) -> LoadedModel:
     """Verify and load an exported model.
 
     Args:
@@ -127,11 +164,13 @@ def load_model(path: os.PathLike | str, *, device: str | torch.device = 'cpu',
         expected_spec: refuse a model made for another modality spec.
         expected_modalities: refuse a model that does not use exactly these modalities.
 
-    Returns ``(module in eval mode, metadata dict)``.
+    Returns the module (in eval mode), its metadata and its text adapter (``None`` for a
+    model trained on the frozen sentence encoder).
 
     Raises:
         ModelFileError: missing file or checksum, hash mismatch, unreadable model, missing
-            or malformed metadata, unsupported format version, spec or modality mismatch.
+            or malformed metadata, unsupported format version, spec or modality mismatch,
+            a text adapter that is missing, unreadable or not the one the metadata names.
     """
     path = pathlib.Path(path)
     if not path.is_file():
@@ -147,7 +186,7 @@ def load_model(path: os.PathLike | str, *, device: str | torch.device = 'cpu',
     if expected != actual:
         raise ModelFileError(path, f'sha256 mismatch: the file hashes to {actual} but '
                                    f'{sha_path.name} says {expected or "(empty)"}')
-    extra = {METADATA_FILE: ''}
+    extra = {METADATA_FILE: '', TEXT_ADAPTER_FILE: ''}
     try:
         module = torch.jit.load(io.BytesIO(data), map_location=device, _extra_files=extra)
     except RuntimeError as error:
@@ -163,7 +202,29 @@ def load_model(path: os.PathLike | str, *, device: str | torch.device = 'cpu',
         # CPU half kernels are incomplete and slow: run the fp16 weights in float32.
         module.float()
     module.eval()
-    return module, metadata
+    return LoadedModel(module, metadata,
+                       _read_text_adapter(path, metadata, extra[TEXT_ADAPTER_FILE]))
+
+
+def _read_text_adapter(path: pathlib.Path, metadata: dict[str, Any],
+                       data: bytes) -> Optional[TextAdapter]:
+    named = metadata.get('text_adapter')
+    if not named:
+        return None
+    if not isinstance(named, dict):
+        raise ModelFileError(path, f"metadata 'text_adapter' must be an object or null, got "
+                                   f'{named!r}')
+    if not data:
+        raise ModelFileError(path, f'the metadata names text adapter {named.get("key")} but '
+                                   f'the file holds no {TEXT_ADAPTER_FILE}')
+    try:
+        adapter = TextAdapter.from_bytes(data)
+    except TextAdapterError as error:
+        raise ModelFileError(path, str(error)) from error
+    if adapter.key != named.get('key'):
+        raise ModelFileError(path, f'{TEXT_ADAPTER_FILE} has key {adapter.key}, the metadata '
+                                   f'names {named.get("key")}')
+    return adapter
 
 
 def _check_labels(labels: Mapping[str, Iterable[str]], config: ModelConfig

@@ -17,7 +17,7 @@ import torch
 
 from multimodal_fusion.decoding.predictions import decode_outputs
 from multimodal_fusion.decoding.predictions import Prediction
-from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.preprocessing.batch import Preprocessor
 from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.spec import MODALITIES
@@ -112,8 +112,10 @@ class FusionEngine:
         self.device = torch.device(device)
         if half and self.device.type != 'cuda':
             raise ValueError(f'half precision needs a CUDA device, got {self.device}')
-        self.module, self.metadata = load_model(model_path, device=self.device,
-                                                expected_spec=expected_spec)
+        loaded = load_model_file(model_path, device=self.device, expected_spec=expected_spec)
+        self.module, self.metadata = loaded.module, loaded.metadata
+        # The fine-tuning of the sentence encoder the model was trained with, if any.
+        self.text_adapter = loaded.text_adapter
         self.half = half
         if half:
             self.module = self.module.half()
@@ -124,7 +126,8 @@ class FusionEngine:
         embedder = None
         if 'text' in self.modalities:
             embedder = TextEmbedder(model_dir=text_encoder_dir,
-                                    max_tokens=self.spec.text.max_tokens, device=str(device))
+                                    max_tokens=self.spec.text.max_tokens, device=str(device),
+                                    adapter=self.text_adapter)
         self.text_embedder = embedder
         self.preprocessor = Preprocessor(spec=self.spec, text_embedder=embedder)
         self.settings = EngineSettings()

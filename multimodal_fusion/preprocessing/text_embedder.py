@@ -6,7 +6,10 @@ Shape legend: ``b`` utterances, ``l`` tokens, ``e`` embedding width (384).
 
 The traced all-MiniLM-L6-v2 file and its ``tokenizer.json`` are written once by
 ``python -m multimodal_fusion.export.text_encoder`` (which needs ``transformers``); the node
-only loads them. Commands repeat, so embeddings are cached per utterance (LRU).
+only loads them. A model file may carry a
+:class:`~multimodal_fusion.preprocessing.text_adapter.TextAdapter` (the encoder fine-tuned
+on commands); it is merged into the loaded weights. Commands repeat, so embeddings are
+cached per utterance (LRU).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.spec import TextSpec
 
 TEXT_ENCODER_FILE = 'text_encoder.pt'
@@ -49,16 +53,19 @@ class TextEmbedder:
         cache_size: utterances whose embedding is kept (least recently used dropped first);
             0 disables the cache.
         device: torch device the encoder runs on.
+        adapter: fine-tuned weight updates merged into the encoder (``None``: the frozen
+            pretrained encoder).
 
     Raises:
         FileNotFoundError: if the exported files are missing (the message says how to make
             them).
         ValueError: if ``max_tokens < 2`` or ``cache_size < 0``.
+        TextAdapterError: an adapter that does not fit the encoder.
     """
 
     def __init__(self, *, model_dir: Optional[os.PathLike | str] = None,
                  max_tokens: int = TextSpec().max_tokens, cache_size: int = 256,
-                 device: str = 'cpu') -> None:
+                 device: str = 'cpu', adapter: Optional[TextAdapter] = None) -> None:
         if max_tokens < 2:
             raise ValueError(f'max_tokens must be >= 2 ([CLS] and [SEP]), got {max_tokens}')
         if cache_size < 0:
@@ -79,6 +86,9 @@ class TextEmbedder:
         self._device = torch.device(device)
         self._module = torch.jit.load(str(folder / TEXT_ENCODER_FILE), map_location=self._device)
         self._module.eval()
+        if adapter is not None:
+            adapter.apply_to(self._module)
+        self.adapter = adapter
         self._cache: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

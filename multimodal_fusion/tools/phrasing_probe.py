@@ -1,12 +1,13 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""How well the frozen sentence encoder's vectors carry a command's meaning across phrasings.
+"""How well the sentence encoder's vectors carry a command's meaning across phrasings.
 
-``python -m multimodal_fusion.tools.phrasing_probe``
+``python -m multimodal_fusion.tools.phrasing_probe [--model MODEL] [--words]``
 
 Generates commands from the training phrasing pool and from the held-out pool (through the
 recogniser, at the simulator's default error rate), embeds them with the text encoder the
-model uses (:class:`~multimodal_fusion.preprocessing.text_embedder.TextEmbedder`), trains a
+model uses (:class:`~multimodal_fusion.preprocessing.text_embedder.TextEmbedder`; frozen, or
+with ``--model`` fine-tuned by that model file's text adapter), trains a
 small MLP probe on the training commands to read action, shape, colour, size and position, and
 prints its accuracy per slot on new training-pool commands and on held-out phrasings (the
 reference slots on referring commands only), and with ``--words`` per held-out word. A minute
@@ -30,33 +31,10 @@ from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.sim import speech
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import ACTIONS
-from multimodal_fusion.sim.vocab import COLORS
-from multimodal_fusion.sim.vocab import POSITIONS
-from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
-from multimodal_fusion.sim.vocab import SHAPES
-from multimodal_fusion.sim.vocab import SIZES
-
-SLOTS: tuple[str, ...] = ('action', 'shape', 'color', 'size', 'position')
-# Classes per slot: the action, then each reference word with 'not said' as class 0.
-_CLASSES = (len(ACTIONS), len(SHAPES) + 1, len(COLORS) + 1, len(SIZES) + 1,
-            len(POSITIONS) + 1)
-
-
-def commands(pool: str, count: int, seed: int,
-             error_rate: float) -> tuple[list[str], np.ndarray]:
-    """``count`` recognised commands of ``pool`` and their ``(n, 5)`` slot labels."""
-    rng = np.random.default_rng(seed)
-    texts, labels = [], []
-    for command in speech.random_commands(rng, pool, count):
-        reference = command.reference
-        texts.append(speech.recognise(rng, command.spoken, error_rate))
-        words = (0, 0, 0, 0)
-        if reference is not None:
-            words = tuple(0 if v is None else 1 + v for v in (
-                reference.shape, reference.color, reference.size,
-                None if reference.position is None else POSITIONS.index(reference.position)))
-        labels.append((command.action,) + words)
-    return texts, np.array(labels, dtype=np.int64)
+from multimodal_fusion.training.text_adapter import command_examples
+from multimodal_fusion.training.text_adapter import slot_accuracy
+from multimodal_fusion.training.text_adapter import SLOT_CLASSES
+from multimodal_fusion.training.text_adapter import SLOTS
 
 
 def train_probe(x: torch.Tensor, y: np.ndarray, epochs: int = 60,
@@ -67,13 +45,13 @@ def train_probe(x: torch.Tensor, y: np.ndarray, epochs: int = 60,
     """
     torch.manual_seed(seed)
     probe = nn.Sequential(nn.Dropout(0.2), nn.Linear(x.shape[1], 256), nn.GELU(),
-                          nn.Dropout(0.1), nn.Linear(256, sum(_CLASSES)))
+                          nn.Dropout(0.1), nn.Linear(256, sum(SLOT_CLASSES)))
     optimizer = torch.optim.AdamW(probe.parameters(), 2e-3, weight_decay=0.01)
     targets = torch.from_numpy(y)
     for _ in range(epochs):
         probe.train()
         for batch in torch.randperm(len(x)).split(128):
-            outputs = probe(x[batch] * 5.0).split(_CLASSES, dim=1)
+            outputs = probe(x[batch] * 5.0).split(SLOT_CLASSES, dim=1)
             loss = sum(nn.functional.cross_entropy(o, targets[batch, k])
                        for k, o in enumerate(outputs))
             optimizer.zero_grad()
@@ -85,16 +63,8 @@ def train_probe(x: torch.Tensor, y: np.ndarray, epochs: int = 60,
 def predict(probe: nn.Module, x: torch.Tensor) -> np.ndarray:
     """``(n, 5)`` predicted slot labels."""
     with torch.no_grad():
-        outputs = probe(x * 5.0).split(_CLASSES, dim=1)
+        outputs = probe(x * 5.0).split(SLOT_CLASSES, dim=1)
     return np.stack([o.argmax(1).numpy() for o in outputs], axis=1)
-
-
-def slot_accuracy(predicted: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Accuracy per slot; reference slots on referring commands only."""
-    referring = np.isin(y[:, 0], [ACTIONS.index(a) for a in REFERRING_ACTIONS])
-    return {slot: float((predicted[mask, k] == y[mask, k]).mean())
-            for k, slot in enumerate(SLOTS)
-            for mask in [np.ones(len(y), bool) if k == 0 else referring]}
 
 
 def word_accuracy(texts: Sequence[str], predicted: np.ndarray,
@@ -131,19 +101,29 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help='commands per test set (training pool, held-out pool)')
     parser.add_argument('--error-rate', type=float, default=SimConfig().asr_error_rate)
     parser.add_argument('--words', action='store_true', help='accuracy per held-out word')
+    parser.add_argument('--model', default=None,
+                        help="read the vectors of this model file's fine-tuned encoder (its "
+                             'text adapter) instead of the frozen one')
     args = parser.parse_args(argv)
     torch.set_num_threads(2)
     start = time.time()
-    embedder = TextEmbedder(cache_size=0)
+    adapter = None
+    if args.model is not None:
+        from multimodal_fusion.export.model_file import load_model_file
+
+        adapter = load_model_file(args.model).text_adapter
+        if adapter is None:
+            print(f'{args.model} reads the frozen encoder (no text adapter)')
+    embedder = TextEmbedder(cache_size=0, adapter=adapter)
 
     def embed(texts: list[str]) -> torch.Tensor:
         return torch.from_numpy(np.concatenate(
             [embedder.embed_batch(texts[i:i + 256]) for i in range(0, len(texts), 256)]))
 
-    train_texts, train_y = commands('train', args.train, 1, args.error_rate)
+    train_texts, train_y = command_examples('train', args.train, 1, args.error_rate)
     probe = train_probe(embed(train_texts), train_y)
     for name, pool, seed in (('training pool', 'train', 3), ('held-out pool', 'held_out', 2)):
-        texts, y = commands(pool, args.test, seed, args.error_rate)
+        texts, y = command_examples(pool, args.test, seed, args.error_rate)
         predicted = predict(probe, embed(texts))
         scores = slot_accuracy(predicted, y)
         print(f'{name:14s} ' + '  '.join(f'{s} {v:.3f}' for s, v in scores.items()))

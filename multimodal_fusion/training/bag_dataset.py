@@ -48,6 +48,7 @@ from multimodal_fusion.labels.label_set import LabelNames
 from multimodal_fusion.models.losses import Annotation
 from multimodal_fusion.models.losses import IGNORE_INDEX
 from multimodal_fusion.preprocessing.batch import Preprocessor
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.spec import SensorFrames
@@ -81,7 +82,8 @@ def bag_files_key(bag: pathlib.Path) -> list[tuple[str, int, int]]:
 
 
 def bag_cache_key(bag: pathlib.Path, *, config, spec: ModalitySpec,
-                  text_encoder: Optional[pathlib.Path], namespace: str = '/') -> str:
+                  text_encoder: Optional[pathlib.Path], namespace: str = '/',
+                  text_adapter: Optional[TextAdapter] = None) -> str:
     """Hash of everything a bag's cached samples depend on.
 
     Args:
@@ -90,11 +92,13 @@ def bag_cache_key(bag: pathlib.Path, *, config, spec: ModalitySpec,
         spec: the model's modality spec.
         text_encoder: the sentence encoder's folder (``None``: the default one).
         namespace: the node's namespace.
+        text_adapter: the sentence encoder's fine-tuning (``None``: frozen).
     """
     payload = json.dumps({
         'files': bag_files_key(bag), 'path': str(pathlib.Path(bag).resolve()),
         'node': repr((config.topics, config.joints, config.sync)), 'namespace': namespace,
         'spec': spec.to_dict(), 'text_encoder': str(text_encoder),
+        'text_adapter': None if text_adapter is None else text_adapter.key,
         'format': BAG_FORMAT_VERSION}, sort_keys=True, default=list)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
@@ -102,16 +106,19 @@ def bag_cache_key(bag: pathlib.Path, *, config, spec: ModalitySpec,
 class _LazyEmbedder:
     """The engine's sentence encoder, loaded at the first utterance (bags may have none)."""
 
-    def __init__(self, model_dir: Optional[pathlib.Path], max_tokens: int) -> None:
+    def __init__(self, model_dir: Optional[pathlib.Path], max_tokens: int,
+                 adapter: Optional[TextAdapter] = None) -> None:
         self.model_dir = model_dir
         self.max_tokens = max_tokens
+        self.adapter = adapter
         self._embedder = None
 
     def __call__(self, utterance: str) -> np.ndarray:
         if self._embedder is None:
             from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 
-            self._embedder = TextEmbedder(model_dir=self.model_dir, max_tokens=self.max_tokens)
+            self._embedder = TextEmbedder(model_dir=self.model_dir, max_tokens=self.max_tokens,
+                                          adapter=self.adapter)
         return self._embedder(utterance)
 
 
@@ -150,7 +157,8 @@ class BagCacheStats:
 def cache_bag(bag: os.PathLike | str, *, config=None, spec: Optional[ModalitySpec] = None,
               root: Optional[os.PathLike | str] = None,
               text_encoder: Optional[os.PathLike | str] = None, namespace: str = '/',
-              progress: bool = True) -> pathlib.Path:
+              progress: bool = True,
+              text_adapter: Optional[TextAdapter] = None) -> pathlib.Path:
     """Cut, preprocess and cache one labelled bag (once); its cache folder.
 
     Args:
@@ -162,6 +170,7 @@ def cache_bag(bag: os.PathLike | str, *, config=None, spec: Optional[ModalitySpe
         text_encoder: the sentence encoder's folder (``None``: the default one).
         namespace: the node's namespace (relative topics resolve in it).
         progress: show a tqdm bar.
+        text_adapter: the sentence encoder's fine-tuning (``None``: frozen).
 
     Raises:
         BagDatasetError: no such bag, no labels, no camera topic, an input topic of another
@@ -180,13 +189,15 @@ def cache_bag(bag: os.PathLike | str, *, config=None, spec: Optional[ModalitySpe
     encoder = pathlib.Path(text_encoder) if text_encoder else None
     root = pathlib.Path(root) if root is not None else default_dataset_root()
     folder = root / 'bags' / bag_cache_key(bag, config=config, spec=spec,
-                                           text_encoder=encoder, namespace=namespace)
-    return write_once(folder, lambda tmp: _write_bag(tmp, bag, config, spec, encoder,
+                                           text_encoder=encoder, namespace=namespace,
+                                           text_adapter=text_adapter)
+    embedder = _LazyEmbedder(encoder, spec.text.max_tokens, text_adapter)
+    return write_once(folder, lambda tmp: _write_bag(tmp, bag, config, spec, embedder,
                                                      namespace, progress))
 
 
 def _write_bag(folder: pathlib.Path, bag: pathlib.Path, config, spec: ModalitySpec,
-               encoder: Optional[pathlib.Path], namespace: str, progress: bool) -> None:
+               embedder: _LazyEmbedder, namespace: str, progress: bool) -> None:
     from rclpy.serialization import deserialize_message
     from tqdm import tqdm
 
@@ -220,8 +231,7 @@ def _write_bag(folder: pathlib.Path, bag: pathlib.Path, config, spec: ModalitySp
     arrays = {name: np.lib.format.open_memmap(folder / f'.{name}.full.npy', mode='w+',
                                               dtype=dtype, shape=shape)
               for name, (shape, dtype) in shapes.items()}
-    preprocess = Preprocessor(spec=spec, text_embedder=_LazyEmbedder(encoder,
-                                                                     spec.text.max_tokens))
+    preprocess = Preprocessor(spec=spec, text_embedder=embedder)
     stats = BagCacheStats()
     truths: list[dict] = []
     utterances: list[Optional[str]] = []
@@ -483,11 +493,12 @@ def load_bag_split(bags: Sequence[os.PathLike | str], *, config=None,
                    spec: Optional[ModalitySpec] = None,
                    root: Optional[os.PathLike | str] = None,
                    text_encoder: Optional[os.PathLike | str] = None, namespace: str = '/',
-                   progress: bool = True) -> BagSplit:
+                   progress: bool = True,
+                   text_adapter: Optional[TextAdapter] = None) -> BagSplit:
     """Cache (if needed) and open the bags as one :class:`BagSplit`."""
     return BagSplit([cache_bag(b, config=config, spec=spec, root=root,
                                text_encoder=text_encoder, namespace=namespace,
-                               progress=progress) for b in bags])
+                               progress=progress, text_adapter=text_adapter) for b in bags])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -30,12 +30,13 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.inference.engine import EngineSettings
 from multimodal_fusion.labels.label_set import LabelNames
 from multimodal_fusion.models.build import build_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.fusion_model import FusionModel
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.training.bag_dataset import BagDatasetError
@@ -60,6 +61,8 @@ class BagData:
         params: the node's params file the bags are cut with (``None``: defaults).
         namespace: the node's namespace.
         text_encoder: the sentence encoder's folder (``None``: the default one).
+        text_adapter: the sentence encoder's fine-tuning (``None``: the fine-tuned model's
+            own, or the frozen encoder when training from scratch).
     """
 
     bags: tuple[pathlib.Path, ...]
@@ -67,6 +70,7 @@ class BagData:
     params: Optional[pathlib.Path] = None
     namespace: str = '/'
     text_encoder: Optional[pathlib.Path] = None
+    text_adapter: Optional[TextAdapter] = None
 
 
 def heads_config(base: ModelConfig, names: LabelNames) -> ModelConfig:
@@ -127,8 +131,11 @@ class BagTrainer(Trainer):
         self.source_state: Optional[dict] = None
         self.base_config = base_config
         spec: ModalitySpec = DEFAULT_SPEC if base_config is None else base_config.spec
+        adapter = data.text_adapter
         if self.finetune is not None:
-            module, metadata = load_model(self.finetune)
+            module, metadata, own_adapter = load_model_file(self.finetune)
+            # The model's weights read text through its own adapter; keep it unless told.
+            adapter = adapter if adapter is not None else own_adapter
             if metadata['strategy'] != settings.strategy:
                 raise ValueError(f'{self.finetune} is a {metadata["strategy"]} model; '
                                  f'settings.strategy is {settings.strategy}')
@@ -137,7 +144,7 @@ class BagTrainer(Trainer):
             spec = self.base_config.spec
         self.spec = spec
         super().__init__(settings, out, device=device, workers=0, progress=progress,
-                         dataset_root=dataset_root)
+                         dataset_root=dataset_root, text_adapter=adapter)
 
     def load_splits(self, workers: int, dataset_root: Optional[os.PathLike | str]
                     ) -> tuple[BagSplit, BagSplit]:
@@ -151,7 +158,7 @@ class BagTrainer(Trainer):
         def load(bags: Sequence[pathlib.Path]) -> BagSplit:
             return load_bag_split(bags, config=config, spec=self.spec, root=dataset_root,
                                   text_encoder=d.text_encoder, namespace=d.namespace,
-                                  progress=self.progress)
+                                  progress=self.progress, text_adapter=self.text_adapter)
 
         train = load(train_bags)
         if val_bags:
@@ -269,10 +276,10 @@ def write_bag_report(model_path: os.PathLike | str, bags: Sequence[os.PathLike |
 
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    module, metadata = load_model(model_path)
+    module, metadata, adapter = load_model_file(model_path)
     spec = ModalitySpec.from_dict(metadata['spec'])
     split = load_bag_split(bags, config=node_config_from_file(params), spec=spec,
-                           root=dataset_root, progress=progress)
+                           root=dataset_root, progress=progress, text_adapter=adapter)
     model_names = metadata['labels']
     split_names = split.names.as_dict()
     split_names['actions'] = split_names['actions'] or ['none']

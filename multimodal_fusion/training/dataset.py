@@ -44,6 +44,7 @@ from torch.utils.data import Dataset
 from multimodal_fusion.models.losses import Annotation
 from multimodal_fusion.models.losses import encode_targets
 from multimodal_fusion.preprocessing.batch import Preprocessor
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.vocab import COLORS
@@ -314,12 +315,16 @@ class SimulatedSplit(Dataset):
 
     Args:
         folder: a folder written by :func:`generate_split`.
+        text_adapter: read the utterances through the sentence encoder with this
+            fine-tuning instead of the frozen one (embedded once, then cached in the
+            folder by the adapter's key).
 
     ``split[i]`` is ``(camera, audio, text, touch, proprio, mask, index)`` tensors; use
     :meth:`annotations` and :func:`encode_targets` for the matching training targets.
     """
 
-    def __init__(self, folder: os.PathLike | str) -> None:
+    def __init__(self, folder: os.PathLike | str, *,
+                 text_adapter: Optional[TextAdapter] = None) -> None:
         self.folder = pathlib.Path(folder)
         meta_path = self.folder / META_FILE
         if not meta_path.is_file():
@@ -327,6 +332,8 @@ class SimulatedSplit(Dataset):
         self.meta = json.loads(meta_path.read_text())
         self.arrays = {name: np.load(self.folder / f'{name}.npy', mmap_mode='r')
                        for name in INPUT_FIELDS}
+        if text_adapter is not None:
+            self.arrays['text'] = self._adapted_text(text_adapter)
         self.truth = {name: np.load(self.folder / f'{name}.npy') for name in TRUTH_FIELDS}
 
     def __len__(self) -> int:
@@ -366,11 +373,45 @@ class SimulatedSplit(Dataset):
     def utterance(self, index: int) -> Optional[str]:
         return self.meta['utterances'][index]
 
+    def _adapted_text(self, adapter: TextAdapter) -> np.ndarray:
+        """The text field embedded by the adapted encoder (``text-<key>.npy``, written once)."""
+        path = self.folder / f'text-{adapter.key}.npy'
+        if not path.is_file():
+            from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
+
+            text = np.array(self.arrays['text'])
+            utterances = self.meta['utterances']
+            rows = [i for i, u in enumerate(utterances) if u is not None]
+            unique = sorted({utterances[i] for i in rows})
+            if unique:
+                max_tokens = self.meta['config']['spec']['text']['max_tokens']
+                embedder = TextEmbedder(max_tokens=max_tokens, cache_size=0,
+                                        adapter=adapter)
+                table = {}
+                for start in range(0, len(unique), 256):
+                    part = unique[start:start + 256]
+                    table.update(zip(part, embedder.embed_batch(part)))
+                for i in rows:
+                    text[i] = table[utterances[i]]
+            # Written beside and renamed: readers (other ranks) never see half a file.
+            handle, tmp = tempfile.mkstemp(dir=self.folder, prefix='.text-', suffix='.npy')
+            try:
+                with os.fdopen(handle, 'wb') as out:
+                    np.save(out, text)
+                os.replace(tmp, path)
+            except BaseException:
+                pathlib.Path(tmp).unlink(missing_ok=True)
+                raise
+        return np.load(path, mmap_mode='r')
+
 
 def load_split(name: str, count: int, *, config: SimConfig = SimConfig(),
                root: Optional[os.PathLike | str] = None, workers: int = 2,
-               progress: bool = True) -> SimulatedSplit:
+               progress: bool = True,
+               text_adapter: Optional[TextAdapter] = None) -> SimulatedSplit:
     """Generate if needed and open the named split (``train``, ``val``, ``test``, ``ci``).
+
+    ``text_adapter``: see :class:`SimulatedSplit`.
 
     Raises:
         ValueError: for an unknown split name.
@@ -378,4 +419,5 @@ def load_split(name: str, count: int, *, config: SimConfig = SimConfig(),
     if name not in SPLIT_SEEDS:
         raise ValueError(f'unknown split {name!r}; expected one of {sorted(SPLIT_SEEDS)}')
     return SimulatedSplit(generate_split(SPLIT_SEEDS[name], count, config=config, root=root,
-                                         workers=workers, progress=progress))
+                                         workers=workers, progress=progress),
+                          text_adapter=text_adapter)

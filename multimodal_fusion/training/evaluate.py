@@ -33,7 +33,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.scripting import script_model
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.models.build import build_model
@@ -173,11 +173,11 @@ def situation_weights(result: EvalResult) -> np.ndarray:
 def run(args: argparse.Namespace) -> dict:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    module, metadata = load_model(args.model)
+    module, metadata, adapter = load_model_file(args.model)
     config = ModelConfig.from_dict(metadata['config'])
     strategy = metadata['strategy']
     summary = metadata['training_summary']
-    test = load_split('test', args.test_size, workers=args.workers)
+    test = load_split('test', args.test_size, workers=args.workers, text_adapter=adapter)
     log = (lambda *a: print(*a, flush=True)) if not args.quiet else (lambda *a: None)
     results: dict = {'model': str(args.model), 'strategy': strategy,
                      'test_seed': SPLIT_SEEDS['test'], 'test_size': len(test),
@@ -233,7 +233,7 @@ def run(args: argparse.Namespace) -> dict:
     train_size = int(settings.get('train_size', args.tail_train_size))
     train_config = SimConfig(random_instant_fraction=float(settings.get('random_instants', 0.0)))
     train = load_split('train', max(train_size, args.tail_train_size), workers=args.workers,
-                       config=train_config)
+                       config=train_config, text_adapter=adapter)
     log(f'encoding {args.tail_train_size} training samples')
     encoded_train = encode_split(eager, train, range(args.tail_train_size))
     protocol = {'train_samples': args.tail_train_size, 'epochs': args.tail_epochs,

@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Rebuild the shipped model from scratch: ``python -m multimodal_fusion.training.reproduce``.
 
-Generates the training and validation splits (cached), trains the shipped configuration as
-two single-threaded data-parallel CPU processes (``torchrun``, gloo) and exports the best
-epoch over ``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. 40-55
-minutes on a 2-core CPU (data cached). Two one-thread processes, not one two-thread
+Two stages. First the sentence encoder is fine-tuned on commands
+(:mod:`~multimodal_fusion.training.text_adapter`, 2-3 minutes; ``<out>/text_adapter.pt``).
+Then the training and validation splits are generated (cached) and read through it, the
+shipped configuration is trained as two single-threaded data-parallel CPU processes
+(``torchrun``, gloo), and the best epoch is exported, with the adapter, over
+``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. 45-60 minutes on a 2-core
+CPU (data cached). Two one-thread processes, not one two-thread
 process: on a shared 2-core machine, intra-op threads keep waiting for each other's time
 slices, and the convolutions of one thread are as fast per core anyway.
 """
@@ -13,6 +16,7 @@ slices, and the convolutions of one thread are as fast per core anyway.
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
 from typing import Optional
 from typing import Sequence
@@ -20,6 +24,7 @@ from typing import Sequence
 from multimodal_fusion.inference.engine import default_model_path
 
 PROCESSES = 2
+ADAPTER_FILE = 'text_adapter.pt'
 # The shipped model's training run (global batch 64 = 2 x 32); docs/training.md explains
 # the choices.
 SHIPPED_ARGS: tuple[str, ...] = (
@@ -30,11 +35,37 @@ SHIPPED_ARGS: tuple[str, ...] = (
 )
 
 
+def adapter_path(out: str) -> pathlib.Path:
+    """Where the first stage writes the text adapter."""
+    return pathlib.Path(out) / ADAPTER_FILE
+
+
 def command(out: str, export: str, *, resume: bool = False) -> list[str]:
-    """The ``torchrun`` arguments of the shipped run."""
+    """The ``torchrun`` arguments of the shipped run's second stage."""
     args = ['--standalone', '--nproc_per_node', str(PROCESSES), '-m',
-            'multimodal_fusion.training.train', *SHIPPED_ARGS, '--out', out, '--export', export]
+            'multimodal_fusion.training.train', *SHIPPED_ARGS, '--out', out, '--export', export,
+            '--text-adapter', str(adapter_path(out))]
     return args + (['--resume'] if resume else [])
+
+
+def train_adapter(out: str) -> pathlib.Path:
+    """The first stage (skipped when ``out`` already holds its adapter: a resumed run)."""
+    path = adapter_path(out)
+    if path.is_file():
+        print(f'using the text adapter of {path}', flush=True)
+        return path
+    import torch
+
+    from multimodal_fusion.training.text_adapter import train_text_adapter
+
+    torch.set_num_threads(PROCESSES)
+    adapter, _ = train_text_adapter(log=lambda line: print(line, flush=True))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix('.tmp')
+    tmp.write_bytes(adapter.to_bytes())
+    tmp.replace(path)
+    print(f'wrote {path} (key {adapter.key})', flush=True)
+    return path
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -45,6 +76,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help='where the model is written (default: the package asset)')
     p.add_argument('--resume', action='store_true', help='continue an interrupted run')
     args = p.parse_args(argv)
+    train_adapter(args.out)
     from torch.distributed.run import main as torchrun
 
     torchrun(command(args.out, args.export, resume=args.resume))

@@ -32,6 +32,7 @@ import numpy as np
 
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.inference.engine import FusionEngine
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim.config import HELD_OUT_FACTORS
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import ACTIONS
@@ -157,8 +158,12 @@ def score_condition(condition: str, result: EvalResult, split: SimulatedSplit, *
 def evaluate_conditions(model, *, split_name: str = 'robustness', size: int = 1000,
                         conditions: Sequence[str] = tuple(CONDITIONS),
                         root: Optional[str] = None, workers: int = 2,
-                        progress: bool = False) -> list[ConditionScore]:
+                        progress: bool = False,
+                        text_adapter: Optional[TextAdapter] = None) -> list[ConditionScore]:
     """Score ``model`` (called like the node's TorchScript module) on each condition.
+
+    ``text_adapter``: the sentence encoder's fine-tuning the model reads text through (the
+    engine's ``text_adapter``).
 
     Every condition uses the same split seed and sample indices; only the held-out factors
     differ, so the difference from the in-distribution row is the shift alone.
@@ -173,7 +178,7 @@ def evaluate_conditions(model, *, split_name: str = 'robustness', size: int = 10
     for condition in conditions:
         config = SimConfig(held_out=CONDITIONS[condition])
         split = load_split(split_name, size, config=config, root=root, workers=workers,
-                           progress=progress)
+                           progress=progress, text_adapter=text_adapter)
         scores.append(score_condition(condition, evaluate_split(model, split, batch_size=100),
                                       split))
     return scores
@@ -244,7 +249,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     started = time.perf_counter()
     engine = FusionEngine(args.model)
     scores = evaluate_conditions(engine.module, split_name=args.split, size=args.size,
-                                 conditions=args.conditions, progress=True)
+                                 conditions=args.conditions, progress=True,
+                                 text_adapter=engine.text_adapter)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     shown = ['python -m multimodal_fusion.training.robustness'] + [

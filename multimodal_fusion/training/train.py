@@ -44,6 +44,7 @@ from multimodal_fusion.models.losses import LossWeights
 from multimodal_fusion.models.losses import MultiTaskLoss
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
 from multimodal_fusion.modules.fusion.base import FusionConfig
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import COLORS
@@ -244,12 +245,16 @@ class Trainer:
         workers: dataset generation processes (first run only: splits are cached).
         progress: show tqdm bars (rank 0).
         dataset_root: split cache root (default: ``default_dataset_root()``).
+        text_adapter: the sentence encoder's fine-tuning the text is read through (see
+            :mod:`~multimodal_fusion.training.text_adapter`); exported with the model.
     """
 
     def __init__(self, settings: TrainSettings, out: os.PathLike | str, *,
                  device: str = 'auto', workers: int = 2, progress: bool = True,
-                 dataset_root: Optional[os.PathLike | str] = None) -> None:
+                 dataset_root: Optional[os.PathLike | str] = None,
+                 text_adapter: Optional[TextAdapter] = None) -> None:
         self.settings = settings
+        self.text_adapter = text_adapter
         self.out = pathlib.Path(out)
         self.world, self.rank, local = _distributed()
         self.is_main = self.rank == 0
@@ -303,16 +308,19 @@ class Trainer:
         settings = self.settings
         # Rank 0 generates the splits; the others wait and then open the cached copies.
         train_config = SimConfig(random_instant_fraction=settings.random_instants)
+        adapter = self.text_adapter
         if self.is_main:
             train = load_split('train', settings.train_size, workers=workers,
-                               root=dataset_root, progress=self.progress, config=train_config)
+                               root=dataset_root, progress=self.progress, config=train_config,
+                               text_adapter=adapter)
             val = load_split('val', settings.val_size, workers=workers, root=dataset_root,
-                             progress=self.progress)
+                             progress=self.progress, text_adapter=adapter)
         self._barrier()
         if not self.is_main:
             train = load_split('train', settings.train_size, root=dataset_root,
-                               progress=False, config=train_config)
-            val = load_split('val', settings.val_size, root=dataset_root, progress=False)
+                               progress=False, config=train_config, text_adapter=adapter)
+            val = load_split('val', settings.val_size, root=dataset_root, progress=False,
+                             text_adapter=adapter)
         return train, val
 
     def make_config(self) -> ModelConfig:
@@ -486,7 +494,7 @@ class Trainer:
         return export_model(model, path or self.out / MODEL_FILE,
                             labels=self.label_names(),
                             strategy=self.settings.strategy, config=self.config,
-                            training_summary=summary)
+                            training_summary=summary, text_adapter=self.text_adapter)
 
     def close(self) -> None:
         if self.world > 1 and dist.is_initialized():
@@ -531,6 +539,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--augment', action='store_true',
                    help='re-expose images and displace sentence embeddings every epoch')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
+    p.add_argument('--text-adapter', type=pathlib.Path, default=None, metavar='FILE',
+                   help='read text through the sentence encoder fine-tuned by this adapter '
+                        '(python -m multimodal_fusion.training.text_adapter); with '
+                        "--finetune, the model file's own adapter is the default")
     p.add_argument('--no-progress', action='store_true')
     bags = p.add_argument_group('training on labelled bags (docs/bag_training.md)')
     bags.add_argument('--bags', nargs='+', type=pathlib.Path, default=None, metavar='BAG',
@@ -576,6 +588,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         torch.set_num_threads(args.threads)
     try:
         settings = settings_from_args(args)
+        adapter = (TextAdapter.from_file(args.text_adapter) if args.text_adapter is not None
+                   else None)
     except ValueError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
@@ -585,7 +599,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         data = BagData(bags=tuple(args.bags),
                        val_bags=tuple(args.val_bags) if args.val_bags else None,
-                       params=args.params, namespace=args.namespace)
+                       params=args.params, namespace=args.namespace, text_adapter=adapter)
         try:
             return train_from_bags(settings, args.out, data=data, finetune=args.finetune,
                                    export=args.export, device=args.device,
@@ -594,7 +608,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f'error: {error}', file=sys.stderr)
             return 2
     trainer = Trainer(settings, args.out, device=args.device, workers=args.workers,
-                      progress=not args.no_progress)
+                      progress=not args.no_progress, text_adapter=adapter)
     try:
         if args.resume and trainer.resume() and trainer.is_main:
             print(f'resumed {args.out} at epoch {trainer.epoch}', flush=True)

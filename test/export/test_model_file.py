@@ -17,11 +17,14 @@ from multimodal_fusion.export import export_model
 from multimodal_fusion.export import FORMAT_VERSION
 from multimodal_fusion.export import load_model
 from multimodal_fusion.export import ModelFileError
+from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.model_file import METADATA_FILE
+from multimodal_fusion.export.model_file import TEXT_ADAPTER_FILE
 from multimodal_fusion.models import build_model
 from multimodal_fusion.models import OUTPUT_KEYS
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.models.testing import tiny_model_config
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.spec import CameraSpec
 
 CONFIG = tiny_model_config()
@@ -78,6 +81,7 @@ def test_round_trip_outputs_and_metadata(exported):
         'dtype': 'float32',
         'inputs': ['camera', 'audio', 'text', 'touch', 'proprio', 'mask'],
         'outputs': list(OUTPUT_KEYS),
+        'text_adapter': None,
     }
 
 
@@ -137,10 +141,12 @@ def test_spec_and_modality_mismatch_raise(exported):
         load_model(path, expected_modalities=['camera', 'audio'])
 
 
-def _write_with_metadata(tmp_path, metadata):
+def _write_with_metadata(tmp_path, metadata, adapter_bytes=None):
     scripted = torch.jit.script(torch.nn.Linear(2, 2))
     buffer = io.BytesIO()
     extra = {} if metadata is None else {METADATA_FILE: metadata}
+    if adapter_bytes is not None:
+        extra[TEXT_ADAPTER_FILE] = adapter_bytes
     torch.jit.save(scripted, buffer, _extra_files=extra)
     path = tmp_path / 'crafted.pt'
     path.write_bytes(buffer.getvalue())
@@ -159,6 +165,48 @@ def _write_with_metadata(tmp_path, metadata):
 def test_bad_metadata_raises(tmp_path, metadata, match):
     with pytest.raises(ModelFileError, match=match):
         load_model(_write_with_metadata(tmp_path, metadata))
+
+
+def _text_adapter(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return TextAdapter(lora={'encoder.layer.0.output.dense.weight': (
+        torch.randn(2, 1536, generator=g), torch.randn(384, 2, generator=g))},
+        values={'encoder.layer.0.output.dense.bias': torch.zeros(384)},
+        base_model='sentence-transformers/all-MiniLM-L6-v2', summary={'epochs': 2})
+
+
+def test_text_adapter_travels_in_the_model_file(exported, tmp_path):
+    model, plain = exported
+    assert load_model_file(plain).text_adapter is None
+    assert load_model(plain)[1]['text_adapter'] is None
+    adapter = _text_adapter()
+    path = _export(model, tmp_path / 'adapted.pt', text_adapter=adapter)
+    module, metadata, loaded = load_model_file(path)
+    assert loaded.key == adapter.key
+    assert metadata['text_adapter'] == {
+        'key': adapter.key, 'base_model': adapter.base_model,
+        'parameters': adapter.parameter_count, 'summary': {'epochs': 2}}
+    torch.testing.assert_close(loaded.lora['encoder.layer.0.output.dense.weight'][1],
+                               adapter.lora['encoder.layer.0.output.dense.weight'][1])
+    _assert_parity(model, module, CONFIG)
+
+
+def test_missing_or_substituted_text_adapter_raises(exported, tmp_path):
+    _, path = exported
+    extra = {METADATA_FILE: ''}
+    torch.jit.load(str(path), _extra_files=extra)
+    metadata = json.loads(extra[METADATA_FILE])
+    metadata['text_adapter'] = {'key': _text_adapter().key}
+    with pytest.raises(ModelFileError, match='holds no text_adapter.pt'):
+        load_model(_write_with_metadata(tmp_path, json.dumps(metadata)))
+    with pytest.raises(ModelFileError, match=f'has key {_text_adapter(1).key}'):
+        load_model(_write_with_metadata(tmp_path, json.dumps(metadata),
+                                        _text_adapter(1).to_bytes()))
+    with pytest.raises(ModelFileError, match='unreadable text adapter'):
+        load_model(_write_with_metadata(tmp_path, json.dumps(metadata), b'garbage'))
+    metadata['text_adapter'] = 'yes'
+    with pytest.raises(ModelFileError, match="'text_adapter' must be an object or null"):
+        load_model(_write_with_metadata(tmp_path, json.dumps(metadata)))
 
 
 def test_not_a_torchscript_file_raises(tmp_path):

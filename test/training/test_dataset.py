@@ -5,7 +5,10 @@ import numpy as np
 import pytest
 import torch
 
+from multimodal_fusion.preprocessing import text_embedder
 from multimodal_fusion.preprocessing.batch import Preprocessor
+from multimodal_fusion.preprocessing.text_adapter import TextAdapter
+from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.sim import ScenarioSimulator
 from multimodal_fusion.sim import SimConfig
 from multimodal_fusion.sim.referring import ObjectAttributes
@@ -121,3 +124,33 @@ def test_rejects_bad_arguments(tmp_path):
         load_split('holdout', 4, root=tmp_path)
     with pytest.raises(FileNotFoundError):
         SimulatedSplit(tmp_path)
+
+
+def _adapter():
+    g = torch.Generator().manual_seed(0)
+    return TextAdapter(lora={'encoder.layer.5.output.dense.weight': (
+        torch.randn(2, 1536, generator=g), 0.1 * torch.randn(384, 2, generator=g))},
+        values={}, base_model='sentence-transformers/all-MiniLM-L6-v2')
+
+
+def test_text_is_read_through_the_adapted_encoder_once(dataset_root, monkeypatch):
+    adapter = _adapter()
+    plain = load_split('train', TRAIN_SIZE, root=dataset_root)
+    split = load_split('train', TRAIN_SIZE, root=dataset_root, text_adapter=adapter)
+    spoken = [i for i in range(len(split)) if split.utterance(i) is not None]
+    silent = [i for i in range(len(split)) if split.utterance(i) is None]
+    assert spoken and silent
+    want = TextEmbedder(cache_size=0, adapter=adapter).embed_batch(
+        [split.utterance(i) for i in spoken])
+    np.testing.assert_allclose(np.asarray(split.arrays['text'])[spoken], want, atol=1e-5)
+    np.testing.assert_array_equal(np.asarray(split.arrays['text'])[silent],
+                                  np.asarray(plain.arrays['text'])[silent])
+    assert torch.equal(split[spoken[0]][2], torch.from_numpy(want[0]))
+    assert (split.folder / f'text-{adapter.key}.npy').is_file()
+
+    def fail(*args, **kwargs):
+        raise AssertionError('the adapted text was embedded again')
+    monkeypatch.setattr(text_embedder, 'TextEmbedder', fail)
+    again = load_split('train', TRAIN_SIZE, root=dataset_root, text_adapter=adapter)
+    np.testing.assert_array_equal(np.asarray(again.arrays['text']),
+                                  np.asarray(split.arrays['text']))

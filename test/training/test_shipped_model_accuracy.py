@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope='module')
 def scores():
     engine = FusionEngine(default_model_path())
-    split = load_split('ci', CI_SAMPLES, progress=False)
+    split = load_split('ci', CI_SAMPLES, progress=False, text_adapter=engine.text_adapter)
     full = evaluate_split(engine.module, split, batch_size=110)
     single = {name: evaluate_split(engine.module, split, batch_size=110,
                                    mask_fn=lambda m, n=name: keep_only(m, [n]))

@@ -30,7 +30,8 @@ pytestmark = pytest.mark.slow
 def scores():
     engine = FusionEngine(default_model_path())
     return {s.condition: s for s in evaluate_conditions(
-        engine.module, split_name='robustness_ci', size=CI_SAMPLES)}
+        engine.module, split_name='robustness_ci', size=CI_SAMPLES,
+        text_adapter=engine.text_adapter)}
 
 
 # Regression guards: the shipped model's figures on this split (situation F1, action

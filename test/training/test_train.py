@@ -108,6 +108,19 @@ def test_reproduce_command_is_a_valid_training_run():
 
     args = command('runs/x', 'model.pt')
     assert args[:4] == ['--standalone', '--nproc_per_node', '2', '-m']
-    settings = settings_from_args(parse_args(args[5:]))
+    parsed = parse_args(args[5:])
+    settings = settings_from_args(parsed)
     assert settings.strategy == 'token_early' and settings.train_size == 24000
+    assert str(parsed.text_adapter) == 'runs/x/text_adapter.pt'
     assert settings.random_instants == 0.5 and settings.augment
+
+
+def test_cli_refuses_a_missing_text_adapter_before_training(tmp_path, capsys):
+    from multimodal_fusion.training.train import main
+
+    code = main(['--strategy', 'gated', '--out', str(tmp_path / 'run'),
+                 '--text-adapter', str(tmp_path / 'absent.pt')])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert 'absent.pt: no such text adapter file' in err
+    assert not (tmp_path / 'run').exists()

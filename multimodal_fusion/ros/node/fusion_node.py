@@ -59,6 +59,7 @@ from multimodal_fusion.inference import EngineSettings
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.inference import NonFiniteOutputError
 from multimodal_fusion.inference import select_device
+from multimodal_fusion.preprocessing.text_adapter import TextAdapterError
 from multimodal_fusion.ros.conversions import label_info_to_msg
 from multimodal_fusion.ros.node import qos
 from multimodal_fusion.ros.node.config import NodeConfig
@@ -264,6 +265,11 @@ class FusionNode(LifecycleNode):
             raise ConfigureError(f'{error} (parameter model.path)') from None
         except FileNotFoundError as error:
             raise ConfigureError(f'{error} (parameter text_encoder.path)') from None
+        except TextAdapterError as error:
+            raise ConfigureError(
+                f'{error}: the model file fine-tunes a sentence encoder other than the one '
+                f'in {m.text_encoder or "the default folder"} (parameters model.path, '
+                f'text_encoder.path)') from None
         d = config.detection
         engine.settings = EngineSettings(score_threshold=d.score_threshold,
                                          iou_threshold=d.iou_threshold,
