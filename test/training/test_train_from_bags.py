@@ -65,6 +65,8 @@ def test_finetuned_model_beats_chance_and_the_node_publishes_the_team_names(
     assert metadata['labels']['object_classes'] == list(names.object_classes)
     assert metadata['spec']['joint_names'] == list(DEFAULT_SPEC.joint_names)
     assert metadata['training_summary']['bags']['train'] == [str(team_bag)]
+    # The weights read text through the fine-tuned model's own sentence-encoder adapter.
+    assert metadata['text_adapter'] == load_model(default_model_path())[1]['text_adapter']
 
     # The report scores the exported file on the bag's frames, in the team's names.
     report = tmp_path / 'report'

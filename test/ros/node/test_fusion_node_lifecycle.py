@@ -116,6 +116,36 @@ def test_a_model_without_its_checksum_is_refused(ros, tmp_path):
         node.destroy_node()
 
 
+def test_a_text_adapter_for_another_encoder_fails_configure_with_what_to_check(ros, tmp_path):
+    import torch
+
+    from multimodal_fusion.export import export_model
+    from multimodal_fusion.models import build_model
+    from multimodal_fusion.models.testing import tiny_model_config
+    from multimodal_fusion.preprocessing.text_adapter import TextAdapter
+
+    config = tiny_model_config()
+    adapter = TextAdapter(lora={}, values={'encoder.layer.9.output.dense.bias': torch.zeros(384)},
+                          base_model='a twelve-layer encoder')
+    path = export_model(build_model('gated', config).eval(), tmp_path / 'model.pt',
+                        labels={'situations': ['a'] * config.num_situations,
+                                'actions': ['a'] * config.num_actions,
+                                'object_classes': ['a'] * config.num_object_classes},
+                        strategy='gated', config=config, training_summary={},
+                        text_adapter=adapter)
+    node = _node(('model.path', str(path)))
+    messages = []
+    original = node.get_logger().error
+    node.get_logger().error = lambda msg, **kw: (messages.append(msg), original(msg, **kw))
+    try:
+        assert node.trigger_configure() == FAILURE
+        assert node.engine is None
+        assert any('no parameter bert.encoder.layer.9.output.dense.bias' in m
+                   and 'text_encoder.path' in m for m in messages), messages
+    finally:
+        node.destroy_node()
+
+
 def test_live_parameters_reach_the_decoder_and_bad_values_are_refused(ros):
     node = _node(('model.warmup_iterations', 0))
     try:
