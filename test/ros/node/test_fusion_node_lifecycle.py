@@ -92,18 +92,23 @@ def test_imu_topic_empty_means_no_imu_subscription(ros):
     ((('sync.implementation', 'message_filters'),), 'message_filters'),
 ])
 def test_configure_fails_with_an_actionable_reason(ros, overrides, fragment, caplog):
-    node = _node(*overrides)
+    messages = _failed_configure_errors(_node(*overrides))
+    assert any(fragment in m for m in messages), messages
+
+
+def _failed_configure_errors(node):
+    """Configure ``node``, check that it failed and released everything; its error lines."""
     messages = []
     original = node.get_logger().error
     node.get_logger().error = lambda msg, **kw: (messages.append(msg), original(msg, **kw))
     try:
         assert node.trigger_configure() == FAILURE
         assert node.engine is None
-        assert any(fragment in m for m in messages), messages
         # Still unconfigured: a corrected configure can follow.
         assert node._state_machine.current_state[1] == 'unconfigured'
     finally:
         node.destroy_node()
+    return messages
 
 
 def test_a_model_without_its_checksum_is_refused(ros, tmp_path):
@@ -133,17 +138,9 @@ def test_a_text_adapter_for_another_encoder_fails_configure_with_what_to_check(r
                                 'object_classes': ['a'] * config.num_object_classes},
                         strategy='gated', config=config, training_summary={},
                         text_adapter=adapter)
-    node = _node(('model.path', str(path)))
-    messages = []
-    original = node.get_logger().error
-    node.get_logger().error = lambda msg, **kw: (messages.append(msg), original(msg, **kw))
-    try:
-        assert node.trigger_configure() == FAILURE
-        assert node.engine is None
-        assert any('no parameter bert.encoder.layer.9.output.dense.bias' in m
-                   and 'text_encoder.path' in m for m in messages), messages
-    finally:
-        node.destroy_node()
+    messages = _failed_configure_errors(_node(('model.path', str(path))))
+    assert any('no parameter bert.encoder.layer.9.output.dense.bias' in m
+               and 'text_encoder.path' in m for m in messages), messages
 
 
 def test_live_parameters_reach_the_decoder_and_bad_values_are_refused(ros):
