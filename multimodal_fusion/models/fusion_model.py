@@ -92,7 +92,9 @@ class FusionModel(nn.Module):
       :class:`~multimodal_fusion.modules.heads.ReferringHead`)
 
     The camera's fusion tokens are its pooled map plus one object-summary token built from
-    the detector's outputs (:class:`~multimodal_fusion.modules.heads.ObjectSummary`).
+    the detector's outputs (:class:`~multimodal_fusion.modules.heads.ObjectSummary`); the
+    same per-class presence and counts also reach the situation logits through one linear
+    layer (``situation_evidence``, while the camera is present).
     ``forward`` is :meth:`encode` then :meth:`tail`; cached-encoder training calls the two
     apart.
     """
@@ -157,6 +159,13 @@ class FusionModel(nn.Module):
                                             num_colors=config.num_colors,
                                             num_sizes=config.num_sizes)
         self.object_summary = ObjectSummary(num_classes=config.num_object_classes, dim=dim)
+        # What the detector sees, straight to the situation logits (zero at the start): a
+        # situation that hinges on one object class (a person in view turns a grasp into a
+        # handover) need not wait for the fusion to learn to route the summary token.
+        self.situation_evidence = nn.Linear(2 * config.num_object_classes,
+                                            config.num_situations)
+        nn.init.zeros_(self.situation_evidence.weight)
+        nn.init.zeros_(self.situation_evidence.bias)
         self.referring_head = ReferringHead(dim=dim, hidden=hidden,
                                             num_classes=config.num_object_classes,
                                             num_colors=config.num_colors,
@@ -206,8 +215,10 @@ class FusionModel(nn.Module):
         used: Dict[str, Tensor] = {}
         for name in self.modalities:
             used[name] = tokens[name]
+        seen = self.object_summary.features(detection)
         used['camera'] = torch.cat(
-            [tokens['camera'], self.object_summary(detection).to(tokens['camera'].dtype)], dim=1)
+            [tokens['camera'], self.object_summary.token(seen).to(tokens['camera'].dtype)],
+            dim=1)
         fusion_mask = mask.to(torch.bool).index_select(1, self.mask_columns)
         fused, weights = self.fusion(used, fusion_mask)
         referring = self.referring_head(fused, detection)
@@ -216,11 +227,13 @@ class FusionModel(nn.Module):
                                  torch.full_like(detection.objectness, self.absent_camera_logit))
         referred = torch.where(camera_present[:, None, None], referring.referred,
                                torch.full_like(referring.referred, self.absent_camera_logit))
+        evidence = self.situation_evidence(seen.to(self.situation_evidence.weight.dtype))
+        evidence = evidence.float() * camera_present[:, None].float()
         all_weights = torch.zeros(mask.shape[0], mask.shape[1], dtype=weights.dtype,
                                   device=weights.device)
         all_weights = all_weights.index_copy(1, self.mask_columns, weights)
         return {
-            'situation_logits': self.situation_head(fused).float(),
+            'situation_logits': self.situation_head(fused).float() + evidence,
             'action_logits': self.action_head(fused).float(),
             'target_logits': self.target_head(fused).float(),
             'target_xy': self.target_xy_head(fused).float(),

@@ -182,9 +182,7 @@ class ObjectSummary(nn.Module):
     Inputs:
         detection: a :class:`DetectionOutput` of ``gh x gw`` cells.
 
-    Returns ``(b, 1, d)``: an MLP of per-class presence (the highest ``objectness * class``
-    probability over the cells) and expected counts (their sum over local peaks), plus a
-    learned type embedding.
+    Returns ``(b, 1, d)``: an MLP of :meth:`features`, plus a learned type embedding.
     """
 
     def __init__(self, *, num_classes: int, dim: int) -> None:
@@ -193,13 +191,24 @@ class ObjectSummary(nn.Module):
         self.type_embedding = nn.Parameter(torch.zeros(1, 1, dim))
         nn.init.normal_(self.type_embedding, std=0.02)
 
-    def forward(self, detection: DetectionOutput) -> Tensor:
+    def features(self, detection: DetectionOutput) -> Tensor:
+        """What the detector sees, ``(b, 2c)``, without gradient.
+
+        Per-class presence (the highest ``objectness * class`` probability over the cells),
+        then expected counts (their sum over local peaks).
+        """
         with torch.no_grad():
             score = torch.sigmoid(detection.objectness).unsqueeze(-1) * torch.softmax(
                 detection.class_logits, dim=-1)
             presence = score.flatten(1, 2).amax(dim=1)
             counts = (score * local_peaks(detection.objectness).unsqueeze(-1)).flatten(1, 2).sum(1)
-            features = torch.cat([presence, counts], dim=-1)
+            return torch.cat([presence, counts], dim=-1)
+
+    def forward(self, detection: DetectionOutput) -> Tensor:
+        return self.token(self.features(detection))
+
+    def token(self, features: Tensor) -> Tensor:
+        """The fusion token of :meth:`features`' output: ``(b, 1, d)``."""
         features = features.to(self.type_embedding.dtype)
         return self.mlp(features).unsqueeze(1) + self.type_embedding
 

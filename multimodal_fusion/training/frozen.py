@@ -36,7 +36,8 @@ from multimodal_fusion.training.train import modality_dropout
 
 ENCODERS: tuple[str, ...] = tuple(f'{m}_encoder' for m in MODALITIES)
 HEADS: tuple[str, ...] = ('situation_head', 'action_head', 'target_head', 'target_xy_head',
-                          'detection_head', 'object_summary', 'referring_head')
+                          'detection_head', 'object_summary', 'situation_evidence',
+                          'referring_head')
 
 
 @dataclass

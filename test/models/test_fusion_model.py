@@ -158,6 +158,7 @@ def test_gradients_reach_heads_and_encoders(strategy):
         'detection_head': model.detection_head.out.weight,
         'referring_head': model.referring_head.parser.layers[-1].weight,
         'object_summary': model.object_summary.mlp[0].weight,
+        'situation_evidence': model.situation_evidence.weight,
     }
     for name, weight in first_layers.items():
         assert weight.grad is not None, name
@@ -191,3 +192,20 @@ def test_fit_normalisers_sets_statistics():
     model.fit_normalisers(audio=audio, touch=touch * 5 + 2, proprio=proprio)
     assert model.touch_encoder.normaliser.mean.mean().item() == pytest.approx(2.0, abs=0.5)
     assert model.audio_encoder.normaliser.std.ne(1.0).any()
+
+
+def test_detector_evidence_reaches_the_situation_only_while_the_camera_is_present():
+    model = _model('gated')
+    with torch.no_grad():
+        torch.nn.init.normal_(model.situation_evidence.weight, std=1.0)
+    silent = copy.deepcopy(model)
+    with torch.no_grad():
+        silent.situation_evidence.weight.zero_()
+    for name, changed in (('all', True), ('none', False)):
+        inputs = random_inputs(CONFIG, 3, mask=_mask(name, 3))
+        with torch.no_grad():
+            a = model(*inputs)['situation_logits']
+            b = silent(*inputs)['situation_logits']
+        assert (not torch.allclose(a, b)) == changed, name
+    # A fresh model starts without the skip (zero weights): it adds nothing until trained.
+    assert not _model('gated').situation_evidence.weight.any()
