@@ -38,15 +38,15 @@ def scores():
 # accuracy on commands, grounding) minus about 0.05, per condition. Raise them with each better
 # model; the targets themselves are below.
 FLOORS: dict[str, tuple[float, float, float]] = {
-    IN_DISTRIBUTION: (0.94, 0.87, 0.82),
-    'phrasing': (0.94, 0.69, 0.73),
-    'voice': (0.94, 0.87, 0.82),
-    'background': (0.93, 0.87, 0.81),
-    'sensor': (0.93, 0.87, 0.82),
-    ALL_SHIFTS: (0.93, 0.68, 0.74),
+    IN_DISTRIBUTION: (0.94, 0.94, 0.85),
+    'phrasing': (0.94, 0.79, 0.82),
+    'voice': (0.94, 0.94, 0.85),
+    'background': (0.94, 0.94, 0.85),
+    'sensor': (0.94, 0.94, 0.85),
+    ALL_SHIFTS: (0.93, 0.79, 0.80),
 }
 # What the voice, background and sensor shifts may cost against in-distribution: the model
-# generalises across them (at most 1.6 points on this split, one referring sample).
+# generalises across them (no point lost on this split with the shipped model).
 MAX_SHIFT_COST = 0.05
 
 
@@ -66,10 +66,16 @@ def test_unseen_voices_backgrounds_and_sensors_cost_little(scores, condition):
             name, shifted.to_json(), reference.to_json())
 
 
-@pytest.mark.xfail(strict=True, reason='issue 12 open: action on commands 0.92 in '
-                   'distribution (target 0.97), unseen phrasings read as the frozen sentence '
-                   'vector allows (action 0.74, grounding 0.78 here), and grounding on the '
-                   '64 referring samples here 0.86-0.88 (target 0.90)')
-@pytest.mark.parametrize('condition', list(CONDITIONS))
+# Measured on this split: 0.994 / 0.990 / 0.906 in distribution and under unseen voices,
+# backgrounds and sensors; unseen phrasings 0.991 / 0.848 / 0.875, all shifts together
+# 0.985 / 0.848 / 0.859 (105 commands, 64 referring samples).
+SHORT_OF_TARGET = ('phrasing', ALL_SHIFTS)
+
+
+@pytest.mark.parametrize('condition', [
+    pytest.param(c, marks=pytest.mark.xfail(
+        strict=True, reason='issue 12 open: a few unseen verbs, idioms and words (draw near, '
+        'motion toward, get hold of, single out, doughnut, indigo) are still misread'))
+    if c in SHORT_OF_TARGET else c for c in CONDITIONS])
 def test_condition_meets_its_targets(scores, condition):
     assert not scores[condition].misses(Targets()), scores[condition].to_json()
