@@ -19,6 +19,7 @@ from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
 from geometry_msgs.msg import WrenchStamped
 import numpy as np
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy
 from rclpy.qos import QoSProfile
@@ -54,6 +55,14 @@ TOPICS = {
     'proprio/joints': ('joint_states', JointState),
     'proprio/imu': ('imu/data', Imu),
 }
+
+
+def spin_in_background(node: Node) -> SingleThreadedExecutor:
+    """Spin ``node`` on its own executor in a daemon thread; call ``shutdown()`` when done."""
+    executor = SingleThreadedExecutor()
+    executor.add_node(node)
+    threading.Thread(target=executor.spin, daemon=True).start()
+    return executor
 
 
 class SensorDriver:

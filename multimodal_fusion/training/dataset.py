@@ -247,6 +247,22 @@ def _run_chunks(seed: int, count: int, config: SimConfig, workers: int) -> Itera
         yield from pool.imap_unordered(_simulate_chunk, bounds)
 
 
+def embed_utterances(utterances: Sequence[Optional[str]], text: np.ndarray,
+                     embed: Callable[[Sequence[str]], np.ndarray]) -> None:
+    """Fill ``text[i]`` with the embedding of ``utterances[i]`` (rows without one untouched).
+
+    Each distinct utterance is embedded once, in batches of 256.
+    """
+    rows = [i for i, u in enumerate(utterances) if u is not None]
+    unique = sorted({utterances[i] for i in rows})
+    table = {}
+    for start in range(0, len(unique), 256):
+        part = unique[start:start + 256]
+        table.update(zip(part, np.asarray(embed(part), dtype=np.float32)))
+    for i in rows:
+        text[i] = table[utterances[i]]
+
+
 def _write_split(folder: pathlib.Path, seed: int, count: int, config: SimConfig, workers: int,
                  text_embedder, progress: bool) -> None:
     from tqdm import tqdm
@@ -275,19 +291,12 @@ def _write_split(folder: pathlib.Path, seed: int, count: int, config: SimConfig,
         bar.update(stop - chunk.start)
     bar.close()
 
-    rows = [i for i, u in enumerate(utterances) if u is not None]
-    unique = sorted({utterances[i] for i in rows})
-    if unique:
+    if any(u is not None for u in utterances):
         if text_embedder is None:
             from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 
             text_embedder = TextEmbedder(max_tokens=spec.text.max_tokens).embed_batch
-        table = {}
-        for start in range(0, len(unique), 256):
-            part = unique[start:start + 256]
-            table.update(zip(part, np.asarray(text_embedder(part), dtype=np.float32)))
-        for i in rows:
-            arrays['text'][i] = table[utterances[i]]
+        embed_utterances(utterances, arrays['text'], text_embedder)
     for array in arrays.values():
         array.flush()
     del arrays
@@ -381,18 +390,11 @@ class SimulatedSplit(Dataset):
 
             text = np.array(self.arrays['text'])
             utterances = self.meta['utterances']
-            rows = [i for i, u in enumerate(utterances) if u is not None]
-            unique = sorted({utterances[i] for i in rows})
-            if unique:
+            if any(u is not None for u in utterances):
                 max_tokens = self.meta['config']['spec']['text']['max_tokens']
                 embedder = TextEmbedder(max_tokens=max_tokens, cache_size=0,
                                         adapter=adapter)
-                table = {}
-                for start in range(0, len(unique), 256):
-                    part = unique[start:start + 256]
-                    table.update(zip(part, embedder.embed_batch(part)))
-                for i in rows:
-                    text[i] = table[utterances[i]]
+                embed_utterances(utterances, text, embedder.embed_batch)
             # Written beside and renamed: readers (other ranks) never see half a file.
             handle, tmp = tempfile.mkstemp(dir=self.folder, prefix='.text-', suffix='.npy')
             try:

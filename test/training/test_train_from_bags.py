@@ -4,11 +4,9 @@
 
 import json
 import os
-import threading
 
 import pytest
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 
 from multimodal_fusion.export.model_file import load_model
@@ -25,6 +23,7 @@ from multimodal_fusion.ros.processes import wait_for
 from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.replay import replay_bag
 from multimodal_fusion.ros.testing import SensorDriver
+from multimodal_fusion.ros.testing import spin_in_background
 from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.training import bag_dataset
 from multimodal_fusion.training import evaluate
@@ -102,9 +101,7 @@ def _served_by_the_node(model, tmp_path):
     rclpy.init()
     recorder = RecorderThread()
     helper = Node('team_drivers')
-    executor = SingleThreadedExecutor()
-    executor.add_node(helper)
-    threading.Thread(target=executor.spin, daemon=True).start()
+    executor = spin_in_background(helper)
     driver = SensorDriver(helper)
     node = start_process(node_args(f'model.path:={model}', 'model.warmup_iterations:=1'), env,
                          tmp_path / 'node.log')

@@ -16,12 +16,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import threading
 import time
 
 import pytest
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from std_msgs.msg import String
 import yaml
@@ -36,6 +34,7 @@ from multimodal_fusion.ros.recorder import RecorderThread
 from multimodal_fusion.ros.testing import NodeControl
 from multimodal_fusion.ros.testing import NodeLog
 from multimodal_fusion.ros.testing import SensorDriver
+from multimodal_fusion.ros.testing import spin_in_background
 from multimodal_fusion.spec import JOINT_NAMES
 
 pytestmark = [pytest.mark.dds, pytest.mark.slow]
@@ -92,10 +91,7 @@ def _start(tmp_path, camera: str):
     rclpy.init()
     recorder = RecorderThread()
     helper = Node('robot_drivers')
-    executor = SingleThreadedExecutor()
-    executor.add_node(helper)
-    spinner = threading.Thread(target=executor.spin, daemon=True)
-    spinner.start()
+    executor = spin_in_background(helper)
     # The audio driver is up first: its AudioInfo is latched before the node exists.
     driver = SensorDriver(helper, camera=camera, joint_topics=JOINT_TOPICS)
     transport = 'compressed' if camera in ('jpeg', 'png') else 'raw'
