@@ -167,6 +167,57 @@ def local_peaks(objectness: Tensor, min_probability: float = 0.0) -> Tensor:
         return keep.to(objectness.dtype)
 
 
+def cell_boxes(box: Tensor) -> Tensor:
+    """Each cell's predicted box as ``(x1, y1, x2, y2)`` in grid cells: ``(b, gh, gw, 4)``.
+
+    ``box`` is :class:`DetectionOutput`'s; sizes are capped at the image, as the decoder
+    caps them.
+    """
+    b, gh, gw, _ = box.shape
+    rows = torch.arange(gh, device=box.device, dtype=box.dtype).view(1, gh, 1)
+    cols = torch.arange(gw, device=box.device, dtype=box.dtype).view(1, 1, gw)
+    cx, cy = cols + box[..., 0], rows + box[..., 1]
+    half_w = torch.exp(box[..., 2].clamp(max=0.0)) * (gw / 2.0)
+    half_h = torch.exp(box[..., 3].clamp(max=0.0)) * (gh / 2.0)
+    return torch.stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h], dim=-1)
+
+
+def object_peaks(objectness: Tensor, box: Tensor, min_probability: float = 0.0,
+                 same_object_iou: float = 0.5) -> Tensor:
+    """``(b, gh, gw)`` float, 1 at the cell of each object the detector sees, else 0.
+
+    :func:`local_peaks`, except that a stronger neighbour only suppresses a cell when their
+    boxes overlap by ``same_object_iou`` or more: two objects side by side, whose centres
+    fall in neighbouring cells, are both kept, as the published detections (box NMS at the
+    same IoU) keep them. Not differentiated.
+
+    Inputs:
+        objectness: ``(b, gh, gw)`` logits.
+        box: ``(b, gh, gw, 4)`` as in :class:`DetectionOutput`.
+    """
+    with torch.no_grad():
+        b, gh, gw = objectness.shape
+        corners = cell_boxes(box.to(objectness.dtype)).permute(0, 3, 1, 2)
+        # Each cell's 3x3 neighbourhood, (b, n, 9, gh * gw); outside the grid: no object.
+        neighbour_obj = F.unfold(F.pad(objectness.unsqueeze(1), (1, 1, 1, 1),
+                                       value=-1e4), 3).view(b, 1, 9, gh * gw)
+        neighbour_box = F.unfold(F.pad(corners, (1, 1, 1, 1)), 3).view(b, 4, 9, gh * gw)
+        own = corners.reshape(b, 4, 1, gh * gw)
+        width = (torch.minimum(own[:, 2], neighbour_box[:, 2])
+                 - torch.maximum(own[:, 0], neighbour_box[:, 0])).clamp(min=0.0)
+        height = (torch.minimum(own[:, 3], neighbour_box[:, 3])
+                  - torch.maximum(own[:, 1], neighbour_box[:, 1])).clamp(min=0.0)
+        overlap = width * height
+        area_own = (own[:, 2] - own[:, 0]) * (own[:, 3] - own[:, 1])
+        area_neighbour = ((neighbour_box[:, 2] - neighbour_box[:, 0])
+                          * (neighbour_box[:, 3] - neighbour_box[:, 1]))
+        iou = overlap / (area_own + area_neighbour - overlap).clamp(min=1e-9)
+        stronger = neighbour_obj[:, 0] > objectness.reshape(b, 1, gh * gw)
+        suppressed = (stronger & (iou >= same_object_iou)).any(dim=1).view(b, gh, gw)
+        keep = ~suppressed & (torch.sigmoid(objectness) > min_probability)
+        return keep.to(objectness.dtype)
+
+
 class ObjectSummary(nn.Module):
     """One fusion token that says which object classes the detector sees, and how many.
 
@@ -253,13 +304,14 @@ def compose_reference(detection: DetectionOutput, refers: Tensor, shape: Tensor,
     """The referring rule of :class:`ReferringHead` on word logits: ``(b, gh, gw)`` logits.
 
     Inputs are the detector's outputs and the logits of :class:`ReferringOutput`'s word
-    fields (``refers`` ``(b,)``, the others ``(b, n + 1)``). ``min_candidate`` is the
+    fields (``refers`` ``(b,)``, the others ``(b, n + 1)``). The candidates are the cells of
+    :func:`object_peaks`, the objects the published detections hold. ``min_candidate`` is the
     objectness below which a peak is background, not a candidate the command could mean (a
     hundred faint background peaks would otherwise all count as 'another one on the left');
     probabilities are clamped to ``[eps, 1 - eps]`` before they become logits.
     """
     obj = detection.objectness.float()
-    match = (torch.sigmoid(obj) * local_peaks(obj, min_candidate)
+    match = (torch.sigmoid(obj) * object_peaks(obj, detection.box.float(), min_candidate)
              * _said_match(torch.softmax(detection.class_logits.float(), dim=-1),
                            torch.softmax(shape, dim=-1))
              * _said_match(torch.softmax(detection.color_logits.float(), dim=-1),

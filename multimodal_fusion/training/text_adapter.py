@@ -123,7 +123,7 @@ class AdapterSettings:
     commands: int = 8000
     chatter_fraction: float = 0.15
     epochs: int = 2
-    rank: int = 16
+    rank: int = 64
     lr: float = 5e-4
     batch_size: int = 32
     seed: int = 0

@@ -11,6 +11,7 @@ from multimodal_fusion.modules.heads import compose_reference
 from multimodal_fusion.modules.heads import DetectionHead
 from multimodal_fusion.modules.heads import DetectionOutput
 from multimodal_fusion.modules.heads import local_peaks
+from multimodal_fusion.modules.heads import object_peaks
 from multimodal_fusion.modules.heads import ObjectSummary
 from multimodal_fusion.modules.heads import PointHead
 from multimodal_fusion.modules.heads import ReferringHead
@@ -68,6 +69,48 @@ def test_local_peaks_keeps_one_cell_per_blob_above_the_floor():
     peaks = local_peaks(obj, 0.01)
     assert peaks.nonzero().tolist() == [[0, 1, 1], [0, 3, 4]]
     assert local_peaks(obj, 0.9).nonzero().tolist() == [[0, 1, 1]]
+
+
+def _neighbours(box_log_size: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Objectness and boxes of a 1x8 grid: cells 3 and 4 hold centres, cell 3 stronger."""
+    obj = torch.full((1, 1, 8), -10.0)
+    obj[0, 0, 3], obj[0, 0, 4] = 8.0, 6.0
+    box = torch.zeros(1, 1, 8, 4)
+    box[..., 0:2] = 0.5
+    box[..., 2:4] = box_log_size
+    return obj, box
+
+
+def test_object_peaks_keep_side_by_side_objects_and_merge_one_objects_cells():
+    # Boxes an eighth of the image wide (one cell): two objects next to each other. The
+    # 3x3 rule of local_peaks drops the weaker one; the published detections keep both.
+    obj, small = _neighbours(math.log(1 / 8))
+    assert local_peaks(obj, 0.01).nonzero().tolist() == [[0, 0, 3]]
+    assert object_peaks(obj, small, 0.01).nonzero().tolist() == [[0, 0, 3], [0, 0, 4]]
+    # Boxes half the image wide: both cells see one object, which is kept once.
+    _, large = _neighbours(math.log(1 / 2))
+    assert object_peaks(obj, large, 0.01).nonzero().tolist() == [[0, 0, 3]]
+    assert object_peaks(obj, small, 0.999).nonzero().tolist() == [[0, 0, 3]]
+    assert torch.jit.script(object_peaks)(obj, small, 0.01, 0.5).equal(
+        object_peaks(obj, small, 0.01))
+
+
+def test_the_weaker_of_two_neighbouring_objects_can_be_referred_to():
+    # The demo's 'look at the large cube' with a small cube right beside it: the large one
+    # was no candidate (not a 3x3 peak), and the ball elsewhere was marked instead.
+    obj, box = _neighbours(math.log(1 / 8))
+    cls = torch.zeros(1, 1, 8, _NUM['classes'])
+    cls[..., 0] = 20.0  # cubes
+    col = torch.zeros(1, 1, 8, _NUM['colors'] + 1)
+    col[..., 0] = 20.0
+    size = torch.zeros(1, 1, 8, _NUM['sizes'] + 1)
+    size[0, 0, 3, 0], size[0, 0, 4, 1] = 20.0, 20.0  # small, then large
+    referred = compose_reference(
+        DetectionOutput(obj, cls, box, col, size), torch.tensor([20.0]),
+        _said(0, _NUM['classes']), _said(-1, _NUM['colors']), _said(1, _NUM['sizes']),
+        _said(-1, 3))
+    p = torch.sigmoid(referred)[0, 0]
+    assert int(p.argmax()) == 4 and p[4] > 0.9, p
 
 
 # A 1x8 grid of objects: (column, class, colour, size); classes cube 0, ball 1, person 3.

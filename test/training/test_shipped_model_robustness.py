@@ -38,12 +38,12 @@ def scores():
 # accuracy on commands, grounding) minus about 0.05, per condition. Raise them with each better
 # model; the targets themselves are below.
 FLOORS: dict[str, tuple[float, float, float]] = {
-    IN_DISTRIBUTION: (0.94, 0.94, 0.85),
-    'phrasing': (0.94, 0.79, 0.82),
-    'voice': (0.94, 0.94, 0.85),
-    'background': (0.94, 0.94, 0.85),
-    'sensor': (0.94, 0.94, 0.85),
-    ALL_SHIFTS: (0.93, 0.79, 0.80),
+    IN_DISTRIBUTION: (0.94, 0.95, 0.91),
+    'phrasing': (0.94, 0.79, 0.88),
+    'voice': (0.94, 0.95, 0.91),
+    'background': (0.94, 0.95, 0.91),
+    'sensor': (0.94, 0.95, 0.91),
+    ALL_SHIFTS: (0.93, 0.79, 0.88),
 }
 # What the voice, background and sensor shifts may cost against in-distribution: the model
 # generalises across them (no point lost on this split with the shipped model).
@@ -66,16 +66,16 @@ def test_unseen_voices_backgrounds_and_sensors_cost_little(scores, condition):
             name, shifted.to_json(), reference.to_json())
 
 
-# Measured on this split: 0.994 / 0.990 / 0.906 in distribution and under unseen voices,
-# backgrounds and sensors; unseen phrasings 0.991 / 0.848 / 0.875, all shifts together
-# 0.985 / 0.848 / 0.859 (105 commands, 64 referring samples).
+# Measured on this split: 0.997 / 1.000 / 0.969 in distribution and under unseen voices and
+# sensors (0.991 / 1.000 / 0.969 under unseen backgrounds); unseen phrasings 0.997 / 0.838 /
+# 0.938, all shifts together 0.988 / 0.838 / 0.938 (105 commands, 64 referring samples).
 SHORT_OF_TARGET = ('phrasing', ALL_SHIFTS)
 
 
 @pytest.mark.parametrize('condition', [
     pytest.param(c, marks=pytest.mark.xfail(
-        strict=True, reason='issue 12 open: a few unseen verbs, idioms and words (draw near, '
-        'motion toward, get hold of, single out, doughnut, indigo) are still misread'))
+        strict=True, reason='issue 12 open: three unseen idioms (single out, draw near, motion '
+        'toward) are still misread: action on commands 0.898 on the full report, 0.838 here'))
     if c in SHORT_OF_TARGET else c for c in CONDITIONS])
 def test_condition_meets_its_targets(scores, condition):
     assert not scores[condition].misses(Targets()), scores[condition].to_json()

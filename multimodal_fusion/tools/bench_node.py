@@ -1,0 +1,455 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""Benchmark the fusion node end to end, beside its transport floor and a naive baseline.
+
+    python -m multimodal_fusion.tools.bench_node [--out docs/benchmarks/node.md]
+        [--sizes 320x240 640x480 1280x720] [--seconds 20] [--warmup 5] [--model PATH]
+
+For every camera size, one case after the other, the simulator publisher
+(``ros/sim_publisher.py --image-size``) plays all five streams at their real rates (camera
+30 Hz at that size, audio in 20 ms chunks, each wrist 200 Hz, joints and IMU 100 Hz, speech)
+into one of:
+
+* ``floor``: a relay doing no work. It answers each image with an empty
+  ``Detection2DArray`` carrying the image's header on ``/fusion_node/detections``: the DDS
+  transport floor for that image, Python callbacks included, as the node would see it.
+* ``node``: the fusion node as shipped (``model.torch_threads: 1``). Its subscription
+  callbacks only convert and synchronise; an inference thread takes the newest complete
+  set (latest wins).
+* ``naive``: the same node and model served the way the literature's example node does,
+  inference inside the synchroniser's callback (:class:`InlineFusionNode`). The executor
+  waits for the model while every other stream's messages queue behind it.
+
+Every process reads ``config/fastdds_large_frames.xml``, as ``ros2 launch`` sets it up. This
+process watches the outputs and, in a window after a warm-up, measures:
+
+* end-to-end latency, median and p99: image stamp to arrival of the detections here;
+* frames sent (the simulator's ground truth, one record per frame) and answered;
+* the model's time per call (the node's ``/diagnostics``, ``model_ms``);
+* the CPU of the node process in percent of one core (``/proc``), split into the model (the
+  CPU time of the model calls, measured on the thread that runs them, from
+  ``/diagnostics`` ``model_cpu_s``) and everything else; its resident memory;
+* the publisher's CPU, for context: it shares the machine.
+
+Exit status: 0 when every case produced outputs, 1 when one did not, 2 when a case could
+not be set up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Optional, Sequence
+
+from multimodal_fusion.ros.proc_stats import cpu_percent
+from multimodal_fusion.ros.proc_stats import sample
+from multimodal_fusion.ros.processes import isolated_ros_env
+from multimodal_fusion.ros.processes import node_args
+from multimodal_fusion.ros.processes import start_process
+from multimodal_fusion.ros.processes import stop_process
+from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.ros.sim_publisher import image_size_arg
+from multimodal_fusion.tools.bench_transport import PROFILE_VARIABLE
+from multimodal_fusion.tools.bench_transport import SHIPPED_PROFILE
+from multimodal_fusion.tools.figures import fmt_or_na
+from multimodal_fusion.tools.figures import median_p99
+from multimodal_fusion.tools.machine import cpu_model
+
+MODULE = 'multimodal_fusion.tools.bench_node'
+SIZES: tuple[tuple[int, int], ...] = ((320, 240), (640, 480), (1280, 720))
+SERVINGS: tuple[str, ...] = ('floor', 'node', 'naive')
+SIM_SEED = 20261130
+# The targets of issue 14, against (floor + model) medians of the same run.
+P50_FACTOR = 1.3
+P99_FACTOR = 2.0
+NON_MODEL_CPU_PCT = 15.0
+NS_PER_S = 1_000_000_000
+
+
+@dataclasses.dataclass(frozen=True)
+class Case:
+    """One measured configuration."""
+
+    size: tuple[int, int]
+    serving: str  # one of SERVINGS
+    model: str  # the model file ('' for the shipped default; unused by the floor)
+
+    @property
+    def label(self) -> str:
+        return f'{self.size[0]}x{self.size[1]}_{self.serving}'
+
+
+@dataclasses.dataclass
+class CaseResult:
+    """What one case measured (times in ms, CPU in percent of one core)."""
+
+    case: Case
+    sent: int
+    answered: int
+    latency_p50_ms: Optional[float]
+    latency_p99_ms: Optional[float]
+    model_p50_ms: Optional[float]
+    cpu_pct: float
+    model_cpu_pct: Optional[float]
+    rss_mib: float
+    sim_cpu_pct: float
+    problem: str = ''
+
+    @property
+    def non_model_cpu_pct(self) -> Optional[float]:
+        return None if self.model_cpu_pct is None else self.cpu_pct - self.model_cpu_pct
+
+
+def _diagnostic(values: dict, suffix: str) -> Optional[float]:
+    """A numeric ``/diagnostics`` value whose flattened key ends with ``suffix``."""
+    for key, value in values.items():
+        if key.endswith(suffix):
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _nearest(diagnostics: Sequence[tuple[int, dict]], at_ns: int) -> Optional[tuple[int, dict]]:
+    """The diagnostics message received nearest to ``at_ns``."""
+    if not diagnostics:
+        return None
+    return min(diagnostics, key=lambda item: abs(item[0] - at_ns))
+
+
+def case_figures(case: Case, *, start_ns: int, end_ns: int,
+                 detections: Sequence[tuple[int, int]], truth: Sequence[tuple[int, int]],
+                 diagnostics: Sequence[tuple[int, dict]], node_cpu_pct: float,
+                 rss_mib: float, sim_cpu_pct: float) -> CaseResult:
+    """One case's figures from what arrived for frames stamped in ``[start_ns, end_ns)``.
+
+    Args:
+        case: what was measured.
+        start_ns: the window's start (wall clock, as the stamps).
+        end_ns: its end, excluded.
+        detections: ``(received_ns, stamp_ns)`` of every detections message.
+        truth: ``(received_ns, stamp_ns)`` of the simulator's ground-truth records.
+        diagnostics: ``(received_ns, {'<status>/<key>': value})`` of the node's messages.
+        node_cpu_pct: the node process's CPU over the window.
+        rss_mib: its resident memory at the end.
+        sim_cpu_pct: the publisher's CPU over the window.
+    """
+    answered = {stamp: received for received, stamp in detections
+                if start_ns <= stamp < end_ns}
+    sent = {stamp for _, stamp in truth if start_ns <= stamp < end_ns}
+    p50, p99 = median_p99([(received - stamp) / 1e6 for stamp, received in answered.items()])
+    first, last = _nearest(diagnostics, start_ns), _nearest(diagnostics, end_ns)
+    model_cpu_pct = model_p50 = None
+    if first is not None and last is not None and last[0] > first[0]:
+        cpu_first = _diagnostic(first[1], 'model_cpu_s/total')
+        cpu_last = _diagnostic(last[1], 'model_cpu_s/total')
+        if cpu_first is not None and cpu_last is not None:
+            model_cpu_pct = 100.0 * (cpu_last - cpu_first) * NS_PER_S / (last[0] - first[0])
+        model_p50 = _diagnostic(last[1], 'model_ms/median')
+    return CaseResult(case=case, sent=len(sent), answered=len(answered), latency_p50_ms=p50,
+                      latency_p99_ms=p99, model_p50_ms=model_p50, cpu_pct=node_cpu_pct,
+                      model_cpu_pct=model_cpu_pct, rss_mib=rss_mib, sim_cpu_pct=sim_cpu_pct)
+
+
+def py_spy() -> str:
+    """The py-spy executable (``requirements/dev.txt``); '' when there is none."""
+    beside = pathlib.Path(sys.executable).with_name('py-spy')
+    return str(beside) if beside.is_file() else (shutil.which('py-spy') or '')
+
+
+def profile_summary(raw: str, top: int = 15) -> list[tuple[str, float, float]]:
+    """Where a py-spy profile's samples went, from its ``--format raw`` text.
+
+    Returns:
+        Up to ``top`` ``(function, inclusive %, self %)`` rows, by inclusive share of all
+        samples (a function counted once per sample however deep it recurses).
+    """
+    inclusive: dict[str, int] = {}
+    own: dict[str, int] = {}
+    total = 0
+    for line in raw.splitlines():
+        stack, _, count = line.rpartition(' ')
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [frame.strip() for frame in stack.split(';') if frame.strip()]
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+        if frames:
+            own[frames[-1]] = own.get(frames[-1], 0) + n
+    if not total:
+        return []
+    rows = sorted(inclusive.items(), key=lambda item: -item[1])[:top]
+    return [(frame, 100.0 * n / total, 100.0 * own.get(frame, 0) / total) for frame, n in rows]
+
+
+def child_args(case: Case) -> list[str]:
+    """The ``python`` arguments of the process a case measures."""
+    params = ['model.torch_threads:=1']
+    if case.model:
+        params.append(f'model.path:={case.model}')
+    if case.serving == 'node':
+        return node_args(*params)
+    args = ['-m', MODULE, '--role', 'relay' if case.serving == 'floor' else 'naive',
+            '--ros-args']
+    for p in params if case.serving == 'naive' else ():
+        args += ['-p', p]
+    return args
+
+
+def run_case(case: Case, *, seconds: float, warmup: float, workdir: pathlib.Path,
+             env: dict, log: Callable[[str], None], profile: bool = False) -> CaseResult:
+    """Start the case's process and the publisher, measure, stop them.
+
+    With ``profile``, py-spy samples the measured process during the window (100 Hz, not
+    pausing it) into ``<workdir>/<case>.pyspy.txt``.
+    """
+    from multimodal_fusion.ros.live_session import episodes_for
+    from multimodal_fusion.ros.output_watch import WatchThread
+
+    watch = WatchThread()
+    child = start_process(child_args(case), env, workdir / f'{case.label}.log')
+    episodes = episodes_for(SIM_SEED, warmup + seconds + 10.0)
+    sim = start_process(
+        ['-m', 'multimodal_fusion.ros.sim_publisher', '--seed', str(SIM_SEED),
+         '--episodes', str(episodes), '--wait-for-subscribers', '120',
+         '--image-size', f'{case.size[0]}x{case.size[1]}'],
+        env, workdir / f'{case.label}_sim.log')
+    empty = CaseResult(case, 0, 0, None, None, None, 0.0, None, 0.0, 0.0)
+    try:
+        started = wait_for(lambda: watch.node.output_count() > 0 or child.poll() is not None
+                           or sim.poll() is not None, timeout=180.0)
+        if not started or watch.node.output_count() == 0:
+            why = (f'exited with {child.returncode}' if child.poll() is not None
+                   else 'published nothing within 180 s')
+            empty.problem = f'{case.serving} {why} (log: {workdir / case.label}.log)'
+            return empty
+        time.sleep(warmup)
+        spy = None
+        if profile:
+            spy = subprocess.Popen(
+                [py_spy(), 'record', '-p',
+                 str(child.pid), '-d', str(max(1, int(seconds))), '-r', '100', '-f', 'raw',
+                 '--nolineno', '--nonblocking', '-o', str(workdir / f'{case.label}.pyspy.txt')],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        node0, sim0, start_ns = sample(child.pid), sample(sim.pid), time.time_ns()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and child.poll() is None and sim.poll() is None:
+            time.sleep(0.2)
+        node1, sim1, end_ns = sample(child.pid), sample(sim.pid), time.time_ns()
+        if None in (node0, node1, sim0, sim1):
+            empty.problem = f'{case.serving} or the publisher ended during the window'
+            return empty
+        if spy is not None:
+            spy.wait(timeout=60)
+        time.sleep(1.5)  # the window's last outputs and diagnostics on their way
+        snap = watch.node.snapshot()
+        log(f'[bench_node] {case.label}: window {(end_ns - start_ns) / 1e9:.1f} s')
+        return case_figures(
+            case, start_ns=start_ns, end_ns=end_ns, detections=snap.arrivals['detections'],
+            truth=snap.truth, diagnostics=snap.diagnostics,
+            node_cpu_pct=cpu_percent(node0, node1), rss_mib=node1.rss_kb / 1024,
+            sim_cpu_pct=cpu_percent(sim0, sim1))
+    finally:
+        stop_process(sim)
+        stop_process(child)
+        watch.close()
+
+
+def target_lines(results: Sequence[CaseResult]) -> list[str]:
+    """Per size, the node against the targets: p50 and p99 against floor + model, CPU."""
+    by_key = {(r.case.size, r.case.serving): r for r in results}
+    lines = ['| image | floor p50 + model p50 (ms) | node p50 (ms) | target p50 | '
+             'node p99 (ms) | target p99 | node non-model CPU % | target |',
+             '|---|--:|--:|--:|--:|--:|--:|--:|']
+    for size in dict.fromkeys(r.case.size for r in results):
+        floor, node = by_key.get((size, 'floor')), by_key.get((size, 'node'))
+        if (floor is None or node is None or floor.latency_p50_ms is None
+                or node.model_p50_ms is None or node.latency_p50_ms is None):
+            continue
+        base = floor.latency_p50_ms + node.model_p50_ms
+
+        def verdict(value: Optional[float], limit: float) -> str:
+            if value is None:
+                return 'n/a'
+            return f'≤ {limit:.1f} ' + ('met' if value <= limit else '**missed**')
+        lines.append(
+            f'| {size[0]}×{size[1]} | {base:.1f} | {node.latency_p50_ms:.1f} | '
+            f'{verdict(node.latency_p50_ms, P50_FACTOR * base)} | '
+            f'{fmt_or_na(node.latency_p99_ms, ".1f")} | '
+            f'{verdict(node.latency_p99_ms, P99_FACTOR * base)} | '
+            f'{fmt_or_na(node.non_model_cpu_pct, ".0f")} | '
+            f'{verdict(node.non_model_cpu_pct, NON_MODEL_CPU_PCT)} |')
+    return lines
+
+
+def result_lines(results: Sequence[CaseResult]) -> list[str]:
+    lines = ['| image | serving | answered / sent | p50 (ms) | p99 (ms) | model p50 (ms) | '
+             'CPU % | model CPU % | other CPU % | RSS MiB | publisher CPU % |',
+             '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
+    for r in results:
+        if r.problem:
+            lines.append(f'| {r.case.size[0]}×{r.case.size[1]} | {r.case.serving} | '
+                         f'{r.problem} |' + ' |' * 8)
+            continue
+        lines.append(
+            f'| {r.case.size[0]}×{r.case.size[1]} | {r.case.serving} | {r.answered} / '
+            f'{r.sent} | {fmt_or_na(r.latency_p50_ms, ".1f")} | '
+            f'{fmt_or_na(r.latency_p99_ms, ".1f")} | {fmt_or_na(r.model_p50_ms, ".1f")} | '
+            f'{r.cpu_pct:.0f} | {fmt_or_na(r.model_cpu_pct, ".0f")} | '
+            f'{fmt_or_na(r.non_model_cpu_pct, ".0f")} | {r.rss_mib:.0f} | '
+            f'{r.sim_cpu_pct:.0f} |')
+    return lines
+
+
+def profile_lines(workdir: pathlib.Path, results: Sequence[CaseResult]) -> list[str]:
+    """The profile of each measured process that was sampled, top functions first."""
+    lines = []
+    for r in results:
+        path = workdir / f'{r.case.label}.pyspy.txt'
+        rows = profile_summary(path.read_text()) if path.is_file() else []
+        if not rows:
+            continue
+        lines += ['', f'### {r.case.size[0]}×{r.case.size[1]}, {r.case.serving}', '',
+                  '| function (file) | samples in it or below % | samples in it % |',
+                  '|---|--:|--:|']
+        lines += [f'| `{frame}` | {inc:.1f} | {own:.1f} |' for frame, inc, own in rows]
+    if lines:
+        lines = ['', '## Where the time goes (py-spy, 100 Hz, active threads only)'] + lines
+    return lines
+
+
+def markdown(results: Sequence[CaseResult], command: str, seconds: float,
+             profile: Sequence[str] = ()) -> str:
+    today = datetime.date.today().isoformat()
+    lines = ['# The fusion node end to end', '',
+             f'`{command}` on {cpu_model()} ({os.cpu_count()} cores), {today}. '
+             f'Every case: {seconds:g} s measured after a warm-up, all streams at their real '
+             'rates, the publisher on the same machine; every process with '
+             '`config/fastdds_large_frames.xml`. Latency: image stamp to arrival of the '
+             'detections in another process. CPU in percent of one core.', '',
+             '## Targets', ''] + target_lines(results) + [
+             '', '## Every case', ''] + result_lines(results) + list(profile) + ['']
+    return '\n'.join(lines)
+
+
+class _Roles:
+    """The processes a case measures besides the shipped node (``--role``)."""
+
+    @staticmethod
+    def relay(ros_args: Sequence[str]) -> int:
+        from rclpy.executors import ExternalShutdownException
+        from rclpy.executors import SingleThreadedExecutor
+        from rclpy.node import Node
+        from sensor_msgs.msg import Image
+        from vision_msgs.msg import Detection2DArray
+
+        from multimodal_fusion.ros.node import qos
+        from multimodal_fusion.ros.node.parameters import BY_NAME
+        from multimodal_fusion.ros.shutdown import init_ros
+        from multimodal_fusion.ros.shutdown import shutdown_ros
+        from multimodal_fusion.ros.shutdown import spin_until_stopped
+        from multimodal_fusion.ros.shutdown import StopSignal
+
+        init_ros(list(ros_args))
+        stop = StopSignal()
+        node = Node('fusion_node')  # the node's name: the watch reads its topics
+        out = node.create_publisher(Detection2DArray, '~/detections', qos.output_qos())
+        node.create_subscription(
+            Image, 'camera/image_raw', lambda msg: out.publish(Detection2DArray(
+                header=msg.header)),
+            qos.sensor_qos(BY_NAME['qos.sensors'].default, BY_NAME['qos.depth'].default))
+        executor = SingleThreadedExecutor()
+        executor.add_node(node)
+        try:
+            spin_until_stopped(executor, stop)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            pass
+        finally:
+            executor.shutdown(timeout_sec=1.0)
+            node.destroy_node()
+            shutdown_ros()
+            stop.restore()
+        return 0
+
+    @staticmethod
+    def naive(ros_args: Sequence[str]) -> int:
+        from multimodal_fusion.ros.node.fusion_node import main as node_main
+        from multimodal_fusion.tools.naive_node import InlineFusionNode
+
+        return node_main([sys.argv[0], *ros_args], node_class=InlineFusionNode)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sizes', type=image_size_arg, nargs='+', default=list(SIZES),
+                        metavar='WxH', help='camera sizes (default: %(default)s)')
+    parser.add_argument('--servings', nargs='+', choices=SERVINGS, default=list(SERVINGS))
+    parser.add_argument('--model', default='', help="model file ('' = shipped default)")
+    parser.add_argument('--seconds', type=float, default=20.0, help='measured per case')
+    parser.add_argument('--warmup', type=float, default=5.0,
+                        help='seconds after the first output before measuring')
+    parser.add_argument('--workdir', type=pathlib.Path, default=None,
+                        help='child logs (default: a temporary folder)')
+    parser.add_argument('--out', default=None, help='also write the report to this file')
+    parser.add_argument('--profile', action='store_true',
+                        help='sample the node (and the naive node) with py-spy in the window')
+    parser.add_argument('--domain-id', type=int, default=None,
+                        help='DDS domain of the run (default: a random one)')
+    parser.add_argument('--role', choices=('relay', 'naive'), help=argparse.SUPPRESS)
+    args, ros_args = parser.parse_known_args(argv)
+    if args.role:
+        return getattr(_Roles, args.role)(ros_args)
+    if args.seconds <= 0 or args.warmup < 0:
+        parser.error('--seconds must be > 0 and --warmup >= 0')
+    if args.model and not pathlib.Path(args.model).is_file():
+        parser.error(f'--model {args.model}: no such file')
+    if args.profile and not py_spy():
+        parser.error('--profile needs py-spy (pip install py-spy; make setup installs it)')
+
+    import rclpy
+    from rclpy.signals import SignalHandlerOptions
+
+    workdir = args.workdir or pathlib.Path(tempfile.mkdtemp(prefix='bench_node_'))
+    env = isolated_ros_env(args.domain_id)
+    env[PROFILE_VARIABLE] = str(SHIPPED_PROFILE)
+    os.environ.update({k: env[k] for k in ('ROS_DOMAIN_ID', 'ROS_AUTOMATIC_DISCOVERY_RANGE',
+                                           'RMW_IMPLEMENTATION', PROFILE_VARIABLE)})
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+    results = []
+    try:
+        for size in args.sizes:
+            for serving in args.servings:
+                case = Case(size, serving, args.model)
+                print(f'[bench_node] {case.label} ...', flush=True)
+                result = run_case(case, seconds=args.seconds, warmup=args.warmup,
+                                  workdir=workdir, env=env, log=print,
+                                  profile=args.profile and serving != 'floor')
+                results.append(result)
+                print('\n'.join(result_lines([result])[2:]), flush=True)
+    except KeyboardInterrupt:
+        print('[bench_node] interrupted', flush=True)
+    finally:
+        rclpy.try_shutdown()
+    given = list(sys.argv[1:] if argv is None else argv)
+    command = ' '.join(['python -m', MODULE, *given])
+    report = markdown(results, command, args.seconds, profile_lines(workdir, results))
+    print(report)
+    if args.out:
+        pathlib.Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        pathlib.Path(args.out).write_text(report)
+    return 1 if any(r.problem for r in results) or not results else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
