@@ -49,6 +49,7 @@ setup(
             'bench_models = multimodal_fusion.tools.bench_models:cli',
             'bench_pipeline = multimodal_fusion.tools.bench_pipeline:main',
             'bench_transport = multimodal_fusion.tools.bench_transport:main',
+            'bench_node = multimodal_fusion.tools.bench_node:main',
             'train = multimodal_fusion.training.train:main',
             'evaluate = multimodal_fusion.training.evaluate:main',
         ],

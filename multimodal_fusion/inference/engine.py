@@ -80,13 +80,19 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class InferenceResult:
-    """A prediction and where the time went, in milliseconds."""
+    """A prediction and where the time went, in milliseconds.
+
+    ``model_cpu_ms`` is the CPU time the calling thread spent in the model call (with
+    ``torch.set_num_threads(1)`` the model runs on that thread alone), where ``model_ms`` is
+    its wall time.
+    """
 
     prediction: Prediction
     preprocess_ms: float
     model_ms: float
     decode_ms: float
     presence: tuple[bool, ...]
+    model_cpu_ms: float = 0.0
 
 
 class FusionEngine:
@@ -167,6 +173,7 @@ class FusionEngine:
         if self.half:
             tensors = [x.half() if x.is_floating_point() else x for x in tensors]
         t1 = time.perf_counter()
+        cpu1 = time.thread_time()
         with torch.inference_mode():
             outputs = self.module(*tensors, mask.to(self.device))
             outputs = {k: v.float().cpu() if v.is_floating_point() else v.cpu()
@@ -176,6 +183,7 @@ class FusionEngine:
         if bad:
             raise NonFiniteOutputError(sorted(bad))
         t2 = time.perf_counter()
+        model_cpu_ms = (time.thread_time() - cpu1) * 1e3
         s = self.settings
         prediction = decode_outputs(outputs, image_sizes=inputs.image_sizes, labels=self.labels,
                                     top_k=s.top_k, score_threshold=s.score_threshold,
@@ -184,7 +192,8 @@ class FusionEngine:
         t3 = time.perf_counter()
         return InferenceResult(prediction=prediction, preprocess_ms=(t1 - t0) * 1e3,
                                model_ms=(t2 - t1) * 1e3, decode_ms=(t3 - t2) * 1e3,
-                               presence=tuple(bool(v) for v in mask[0].tolist()))
+                               presence=tuple(bool(v) for v in mask[0].tolist()),
+                               model_cpu_ms=model_cpu_ms)
 
     def close(self) -> None:
         """Drop the model and, on CUDA, give its memory back."""

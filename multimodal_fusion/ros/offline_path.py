@@ -129,14 +129,15 @@ class ReplayStats(NodeStats):
 
     The input handlers time arrivals with the wall clock; here they read the replay clock,
     so the rates in ``/diagnostics`` are the recorded ones. The model's time on this
-    machine is left out (``inference_ms`` reads n/a): it is no property of the input, and
-    two replays must give the same messages.
+    machine is left out (``inference_ms`` and ``model_ms`` read n/a, ``model_cpu_s`` 0): it
+    is no property of the input, and two replays must give the same messages.
     """
 
     def __init__(self, clock: ReplayClock) -> None:
         super().__init__()
         self._replay_clock = clock
         self.inference = _Unmeasured()
+        self.model = _Unmeasured()
 
     def received(self, stream: str, now_s: float) -> None:
         super().received(stream, self._replay_clock.seconds())

@@ -22,7 +22,9 @@ from typing import Sequence
 
 from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
+import cv2
 from geometry_msgs.msg import WrenchStamped
+import numpy as np
 from rclpy.qos import DurabilityPolicy
 from rclpy.qos import QoSProfile
 from rclpy.qos import ReliabilityPolicy
@@ -97,16 +99,24 @@ STREAM_TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 
-def ground_truth_record(stamp_ns: int, truth) -> dict:
-    """The JSON-able ground truth of one camera frame."""
+def ground_truth_record(stamp_ns: int, truth,
+                        scale: tuple[float, float] = (1.0, 1.0)) -> dict:
+    """The JSON-able ground truth of one camera frame.
+
+    Args:
+        stamp_ns: the frame's stamp.
+        truth: the episode's ``GroundTruth`` of the frame.
+        scale: ``(x, y)`` factors from the rendered image to the published one.
+    """
     situation = SITUATIONS[truth.situation] if truth.situation >= 0 else None
-    target_box = truth.boxes[truth.target].tolist() if truth.target >= 0 else None
+    boxes = np.asarray(truth.boxes, dtype=np.float64).reshape(-1, 4) * (scale + scale)
+    target_box = boxes[truth.target].tolist() if truth.target >= 0 else None
     return {
         'stamp_ns': int(stamp_ns),
         'situation': situation,
         'action': ACTIONS[truth.action],
         'target_box': target_box,
-        'boxes': truth.boxes.tolist(),
+        'boxes': boxes.tolist(),
         'classes': [OBJECT_CLASSES[c] for c in truth.classes],
     }
 
@@ -196,9 +206,15 @@ class SimMessages:
 
     Args:
         config: the simulator's configuration (joint names, audio rate).
+        image_size: ``(width, height)`` the rendered frames are resized to (a larger
+            camera, for benchmarks; ground-truth boxes follow); None sends them as rendered.
     """
 
-    def __init__(self, config: SimConfig = SimConfig()) -> None:
+    def __init__(self, config: SimConfig = SimConfig(),
+                 image_size: Optional[tuple[int, int]] = None) -> None:
+        if image_size is not None and min(image_size) < 1:
+            raise ValueError(f'image_size must be positive (width, height), got {image_size}')
+        self.image_size = image_size
         self.spec = config.spec
         self.audio_info = make_audio_info(sample_rate=self.spec.audio.sample_rate)
         self._last_info_ns: Optional[int] = None
@@ -219,8 +235,9 @@ class SimMessages:
             frame = event.episode.frame(event.t)
             header = make_header(stamp_ns, CAMERA_FRAME)
             truth = event.episode.truth(event.t, frame)
-            record = json.dumps(ground_truth_record(stamp_ns, truth))
-            return [(CAMERA_TOPIC, array_to_image(frame.image, 'rgb8', header=header)),
+            image, scale = self._resized(frame.image)
+            record = json.dumps(ground_truth_record(stamp_ns, truth, scale))
+            return [(CAMERA_TOPIC, array_to_image(image, 'rgb8', header=header)),
                     (GROUND_TRUTH_TOPIC, String(data=record))]
         if kind == 'audio':
             out = []
@@ -248,3 +265,12 @@ class SimMessages:
         if kind == 'text':
             return [(TEXT_TOPIC, String(data=payload))]
         raise ValueError(f'unknown event kind {kind!r}; expected one of {STREAMS}')
+
+    def _resized(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+        """The frame at ``image_size`` and the ``(x, y)`` scale from the rendered one."""
+        height, width = image.shape[:2]
+        if self.image_size is None or self.image_size == (width, height):
+            return image, (1.0, 1.0)
+        w, h = self.image_size
+        return (cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR),
+                (w / width, h / height))

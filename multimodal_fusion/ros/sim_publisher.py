@@ -209,14 +209,15 @@ class SimPublisher(Node):
     def __init__(self, *, seed: int, episodes: int, first_episode: int = 0,
                  streams: Sequence[str] = STREAMS, start_ns: Optional[int] = None,
                  clock: bool = False, separate: bool = False,
-                 config: SimConfig = SimConfig()) -> None:
+                 config: SimConfig = SimConfig(),
+                 image_size: Optional[tuple[int, int]] = None) -> None:
         super().__init__('sim_publisher')
         self.simulator = ScenarioSimulator(seed, config)
         self.episodes = range(first_episode, first_episode + episodes)
         self.streams = frozenset(streams)
         self.separate = separate
         self.start_ns = start_ns
-        self.messages = SimMessages(config)
+        self.messages = SimMessages(config, image_size=image_size)
         self.pub = {topic: self.create_publisher(msg_type, topic, qos)
                     for topic, (msg_type, qos) in TOPICS.items()}
         self.pub_clock = (self.create_publisher(Clock, CLOCK_TOPIC, CLOCK_QOS) if clock
@@ -283,6 +284,17 @@ def total_duration_s(seed: int, episodes: int, first_episode: int = 0,
     return total
 
 
+def image_size_arg(text: str) -> tuple[int, int]:
+    """``'640x480'`` as ``(640, 480)`` (an ``argparse`` type)."""
+    try:
+        width, height = (int(v) for v in text.lower().split('x'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'expected WIDTHxHEIGHT, e.g. 640x480, got {text!r}')
+    if width < 1 or height < 1:
+        raise argparse.ArgumentTypeError(f'width and height must be >= 1, got {text!r}')
+    return width, height
+
+
 def _spin_until(executor: SingleThreadedExecutor, stop: threading.Event) -> None:
     while not stop.is_set() and rclpy.ok():
         executor.spin_once(timeout_sec=0.1)
@@ -305,6 +317,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              '(for nodes with use_sim_time)')
     parser.add_argument('--wait-for-subscribers', type=float, default=0.0,
                         help='seconds to wait for a camera subscriber before playing')
+    parser.add_argument('--image-size', type=image_size_arg, default=None, metavar='WxH',
+                        help='resize the rendered frames to this size, e.g. 1280x720 '
+                             '(benchmarks of larger cameras; ground-truth boxes follow)')
     args, ros_args = parser.parse_known_args(argv)
     streams = [s for s in args.streams.split(',') if s]
     unknown = sorted(set(streams) - set(STREAMS))
@@ -314,7 +329,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     node = SimPublisher(seed=args.seed, episodes=args.episodes,
                         first_episode=args.first_episode, streams=streams,
                         start_ns=args.start_ns, clock=args.clock,
-                        separate=args.separate_episodes)
+                        separate=args.separate_episodes, image_size=args.image_size)
     # A signal sets node.stop, which play() waits on; the spin thread ends before the node
     # is destroyed and rclpy shut down (it used to abort with 'terminate called without an
     # active exception').

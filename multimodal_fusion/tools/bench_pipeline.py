@@ -35,12 +35,8 @@ from multimodal_fusion.spec import WRENCH_FEATURES
 from multimodal_fusion.spec import WRISTS
 from multimodal_fusion.sync import FusionSynchronizer
 from multimodal_fusion.sync import SyncConfig
+from multimodal_fusion.tools.figures import median_p99
 from multimodal_fusion.tools.machine import cpu_model
-
-
-def _stats(values: Sequence[float]) -> tuple[float, float]:
-    arr = np.asarray(values, dtype=np.float64)
-    return float(np.median(arr)), float(np.percentile(arr, 99))
 
 
 def _timed(fn: Callable[[], object], store: list) -> object:
@@ -120,7 +116,7 @@ def run(frames: int, seed: int, model: Optional[str]) -> list[tuple[str, float, 
                 done += 1
             if done >= frames:
                 break
-    return [(name, *_stats(values)) for name, values in times.items() if values]
+    return [(name, *median_p99(values)) for name, values in times.items() if values]
 
 
 # Camera inputs in the decode table: raw encodings, the YUV layouts drivers publish, and
@@ -196,7 +192,7 @@ def decode_costs(
     for _ in range(frames):
         for _, _, _, msg, decode, store in cases:
             _timed(lambda: decode(msg), store)
-    return [DecodeCost(name, width, height, *_stats(store), len(msg.data))
+    return [DecodeCost(name, width, height, *median_p99(store), len(msg.data))
             for name, width, height, msg, _, store in cases]
 
 

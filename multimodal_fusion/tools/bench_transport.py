@@ -38,6 +38,7 @@ import numpy as np
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
+from multimodal_fusion.ros.sim_publisher import image_size_arg
 
 # The source tree (the tool runs from a checkout; --profile points elsewhere).
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -495,18 +496,11 @@ def write_report(path: pathlib.Path, table: str, command: str, frames: int,
         + table + ('\n' + kept if kept else ''))
 
 
-def _parse_size(text: str) -> tuple[int, int]:
-    match = re.fullmatch(r'(\d+)x(\d+)', text)
-    if not match:
-        raise argparse.ArgumentTypeError(f'size {text!r}: expected WIDTHxHEIGHT, e.g. 640x480')
-    return int(match.group(1)), int(match.group(2))
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--frames', type=int, default=90, help='frames per case')
     parser.add_argument('--rate', type=float, default=30.0, help='frames per second')
-    parser.add_argument('--sizes', type=_parse_size, nargs='+', default=list(SIZES),
+    parser.add_argument('--sizes', type=image_size_arg, nargs='+', default=list(SIZES),
                         metavar='WxH')
     parser.add_argument('--setups', nargs='+', choices=list(SETUPS_BY_KEY),
                         default=list(SETUPS_BY_KEY))

@@ -38,6 +38,8 @@ from multimodal_fusion.ros.proc_stats import cpu_percent
 from multimodal_fusion.ros.proc_stats import ProcSample
 from multimodal_fusion.ros.proc_stats import sample
 from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.tools.figures import fmt_or_na
+from multimodal_fusion.tools.figures import median_p99
 from multimodal_fusion.tools.machine import cpu_model
 
 NS_PER_S = 1_000_000_000
@@ -76,29 +78,18 @@ COLUMNS = (
     ('sim CPU %', lambda i: f'{i.sim_cpu_pct:.0f}'),
     ('camera Hz', lambda i: f'{i.camera_hz:.1f}'),
     ('output Hz', lambda i: f'{i.output_hz:.1f}'),
-    ('out/camera', lambda i: _f(i.output_ratio, '.3f')),
-    ('latency p50 ms', lambda i: _f(i.latency_p50_ms, '.1f')),
-    ('latency p99 ms', lambda i: _f(i.latency_p99_ms, '.1f')),
-    ('sim lag p50 ms', lambda i: _f(i.sim_lag_p50_ms, '.1f')),
-    ('sim lag p99 ms', lambda i: _f(i.sim_lag_p99_ms, '.1f')),
-    ('situation acc', lambda i: _f(i.situation_accuracy, '.3f')),
+    ('out/camera', lambda i: fmt_or_na(i.output_ratio, '.3f')),
+    ('latency p50 ms', lambda i: fmt_or_na(i.latency_p50_ms, '.1f')),
+    ('latency p99 ms', lambda i: fmt_or_na(i.latency_p99_ms, '.1f')),
+    ('sim lag p50 ms', lambda i: fmt_or_na(i.sim_lag_p50_ms, '.1f')),
+    ('sim lag p99 ms', lambda i: fmt_or_na(i.sim_lag_p99_ms, '.1f')),
+    ('situation acc', lambda i: fmt_or_na(i.situation_accuracy, '.3f')),
 )
 # Figures whose drift (last - first) is reported.
 DRIFT = (('node_rss_mib', 'MiB', '+.1f'), ('node_cpu_pct', '%', '+.0f'),
          ('node_threads', '', '+d'), ('node_fds', '', '+d'), ('output_ratio', '', '+.3f'),
          ('latency_p50_ms', 'ms', '+.1f'), ('latency_p99_ms', 'ms', '+.1f'),
          ('sim_lag_p99_ms', 'ms', '+.1f'))
-
-
-def _f(value: Optional[float], spec: str) -> str:
-    return 'n/a' if value is None else format(value, spec)
-
-
-def _percentiles(values_ms: Sequence[float]) -> tuple[Optional[float], Optional[float]]:
-    if not len(values_ms):
-        return None, None
-    arr = np.asarray(values_ms, dtype=np.float64)
-    return float(np.median(arr)), float(np.percentile(arr, 99))
 
 
 def interval_figures(index: int, start_ns: int, end_ns: int, origin_ns: int,
@@ -121,8 +112,8 @@ def interval_figures(index: int, start_ns: int, end_ns: int, origin_ns: int,
     seconds = (end_ns - start_ns) / NS_PER_S
     window = [(r, s) for r, s in outputs if start_ns <= r < end_ns]
     frames = [(r, s) for r, s in truth if start_ns <= r < end_ns]
-    p50, p99 = _percentiles([(r - s) / 1e6 for r, s in window])
-    lag50, lag99 = _percentiles([(r - s) / 1e6 for r, s in frames])
+    p50, p99 = median_p99([(r - s) / 1e6 for r, s in window])
+    lag50, lag99 = median_p99([(r - s) / 1e6 for r, s in frames])
     return Interval(
         index=index, end_s=(end_ns - origin_ns) / NS_PER_S,
         node_rss_mib=node[1].rss_kb / 1024, node_cpu_pct=cpu_percent(*node),

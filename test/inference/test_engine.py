@@ -36,3 +36,10 @@ def test_a_finite_but_absurd_input_raises_instead_of_returning_nan(engine):
 def test_ordinary_inputs_give_finite_scores(engine):
     result = engine.infer(_frames(engine.spec, proprio_value=0.3))
     assert all(np.isfinite(label.score) for label in result.prediction.situations)
+
+
+def test_the_model_call_reports_the_cpu_time_of_its_thread(engine):
+    # The node benchmark splits the node's CPU into model and non-model time with it.
+    result = engine.infer(_frames(engine.spec, proprio_value=0.3))
+    assert result.model_cpu_ms > 0.0
+    assert np.isfinite(result.model_cpu_ms)

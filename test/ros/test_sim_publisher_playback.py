@@ -1,13 +1,20 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""The publisher's timeline: as the bags hold it, or with separated episodes (the demo)."""
+"""The publisher's timeline (as the bags hold it, or with separated episodes) and frame sizes."""
 
+import argparse
 import collections
+import json
 
 import numpy as np
+import pytest
 
+from multimodal_fusion.ros.conversions import image_to_rgb
+from multimodal_fusion.ros.sim_messages import CAMERA_TOPIC
+from multimodal_fusion.ros.sim_messages import SimMessages
 from multimodal_fusion.ros.sim_messages import timeline
 from multimodal_fusion.ros.sim_publisher import common_period_ns
+from multimodal_fusion.ros.sim_publisher import image_size_arg
 from multimodal_fusion.ros.sim_publisher import lead_in_s
 from multimodal_fusion.ros.sim_publisher import playback_timeline
 from multimodal_fusion.ros.sim_publisher import read_stamp_base
@@ -77,3 +84,27 @@ def test_lead_in_is_the_longest_window_or_until_the_command_is_too_old():
     assert lead_in_s(DEFAULT_SPEC, [10.0]) == lead_in_s(DEFAULT_SPEC)
     # Said 1 s before the previous episode ended: current for 3 s more, then a margin.
     assert 3.0 < lead_in_s(DEFAULT_SPEC, [1.0]) < 3.5
+
+
+def test_frames_resized_for_a_larger_camera_keep_their_ground_truth_on_the_objects():
+    simulator = ScenarioSimulator(3)
+    event = next(e for e in timeline(simulator, [0]) if e.kind == 'camera')
+    (_, small), (_, small_truth) = SimMessages().build(event, 5)
+    (topic, big), (_, big_truth) = SimMessages(image_size=(1280, 720)).build(event, 5)
+    assert topic == CAMERA_TOPIC and (big.width, big.height) == (1280, 720)
+    rgb = image_to_rgb(big)
+    assert rgb.shape == (720, 1280, 3)
+    sx, sy = 1280 / small.width, 720 / small.height
+    boxes = np.array(json.loads(small_truth.data)['boxes']).reshape(-1, 4)
+    scaled = np.array(json.loads(big_truth.data)['boxes']).reshape(-1, 4)
+    np.testing.assert_allclose(scaled, boxes * [sx, sy, sx, sy])
+    # The resized frame is the rendered one, larger: its mean colour barely moves.
+    np.testing.assert_allclose(rgb.mean(axis=(0, 1)), image_to_rgb(small).mean(axis=(0, 1)),
+                               atol=2.0)
+
+
+def test_image_sizes_are_read_as_width_by_height():
+    assert image_size_arg('1280x720') == (1280, 720)
+    for bad in ('1280', '0x720', 'axb'):
+        with pytest.raises(argparse.ArgumentTypeError):
+            image_size_arg(bad)

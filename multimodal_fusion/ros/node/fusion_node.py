@@ -388,18 +388,21 @@ class FusionNode(LifecycleNode):
         slot = self.slot
         while not slot.closed:
             synced = slot.get(timeout=0.2)
-            if synced is None:
-                continue
-            try:
-                self._publish(synced, self.engine.infer(synced.frames))
-            except NonFiniteOutputError as error:
-                self._set_failed('non_finite_output', f"{error}; ages of the set's inputs "
-                                 f'(ns): {synced.ages_ns}; nothing was published for it')
-            except Exception as error:  # noqa: BLE001 - one bad set must not stop the node
-                if slot.closed:
-                    return  # shutting down: publishers may already be gone
-                self._set_failed(f'inference_error/{type(error).__name__}',
-                                 f'{error!r}\n{traceback.format_exc()}')
+            if synced is not None:
+                self._run_set(synced, slot)
+
+    def _run_set(self, synced, slot: LatestSlot) -> None:
+        """Infer one set and publish its outputs; a failure is counted and logged, not raised."""
+        try:
+            self._publish(synced, self.engine.infer(synced.frames))
+        except NonFiniteOutputError as error:
+            self._set_failed('non_finite_output', f"{error}; ages of the set's inputs "
+                             f'(ns): {synced.ages_ns}; nothing was published for it')
+        except Exception as error:  # noqa: BLE001 - one bad set must not stop the node
+            if slot.closed:
+                return  # shutting down: publishers may already be gone
+            self._set_failed(f'inference_error/{type(error).__name__}',
+                             f'{error!r}\n{traceback.format_exc()}')
 
     def _set_failed(self, kind: str, detail: str) -> None:
         n = self.stats.failed(kind)
@@ -416,7 +419,8 @@ class FusionNode(LifecycleNode):
         self.stats.published(
             end_to_end_ms=(now_ns - synced.stamp_ns) / 1e6,
             inference_ms=result.preprocess_ms + result.model_ms + result.decode_ms,
-            presence=result.presence, now_s=time.monotonic())
+            presence=result.presence, now_s=time.monotonic(), model_ms=result.model_ms,
+            model_cpu_ms=result.model_cpu_ms)
 
     def _publish_diagnostics(self) -> None:
         sync, health, config, inputs = self.sync, self.health, self.config, self.inputs
@@ -531,10 +535,11 @@ class FusionNode(LifecycleNode):
         self._state = _UNCONFIGURED
 
 
-def main(args=None) -> int:
+def main(args=None, node_class: type[FusionNode] = FusionNode) -> int:
     """``ros2 run multimodal_fusion fusion_node``; ``--help`` prints the parameter table.
 
-    Exits 1 when autostart's configure fails, so launch shows the failure.
+    Exits 1 when autostart's configure fails, so launch shows the failure. ``node_class``
+    lets a tool run a variant of the node (the benchmark's naive baseline) the same way.
     """
     argv = sys.argv if args is None else list(args)
     if '-h' in argv[1:] or '--help' in argv[1:]:
@@ -546,7 +551,7 @@ def main(args=None) -> int:
     init_ros(args)
     stop = StopSignal()
     try:
-        node = FusionNode()
+        node = node_class()
     except (InvalidParameterValueException, InvalidParameterTypeException) as error:
         # A value outside its declared range or of the wrong type, from a params file or
         # the command line: one line, no traceback.

@@ -187,6 +187,10 @@ class HealthMonitor:
             ('end_to_end_ms/p99', _fmt(e2e and e2e[1])),
             ('inference_ms/median', _fmt(model and model[0])),
             ('inference_ms/p99', _fmt(model and model[1])),
+            ('model_ms/median', _fmt(s['model'] and s['model'][0])),
+            ('model_ms/p99', _fmt(s['model'] and s['model'][1])),
+            # Cumulative: a benchmark reads the node's model CPU share from two of them.
+            ('model_cpu_s/total', f'{s["model_cpu_s"]:.3f}'),
         ]
         status.values += [(f'failed_sets/{kind}', n) for kind, n in sorted(errors.items())]
         last = s['last_presence']

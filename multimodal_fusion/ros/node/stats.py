@@ -116,9 +116,12 @@ class NodeStats:
         self.errors: collections.Counter[str] = collections.Counter()
         self.end_to_end = LatencyStats()
         self.inference = LatencyStats()
+        self.model = LatencyStats()
         self.output_rate = RateMeter()
         self.accepted_camera = RateMeter()
         self.outputs = 0
+        # CPU time spent in the model calls, seconds (InferenceResult.model_cpu_ms).
+        self.model_cpu_s = 0.0
         self.last_output_s: Optional[float] = None
         self.first_camera_s: Optional[float] = None
         self.presence_counts = np.zeros(5, dtype=np.int64)
@@ -152,9 +155,17 @@ class NodeStats:
             return sum(n for (r, _), n in self.unused.items() if r == reason)
 
     def published(self, *, end_to_end_ms: float, inference_ms: float,
-                  presence: tuple[bool, ...], now_s: float) -> None:
+                  presence: tuple[bool, ...], now_s: float, model_ms: float = 0.0,
+                  model_cpu_ms: float = 0.0) -> None:
+        """Count a published set: its latency, the time of all inference and of the model.
+
+        ``inference_ms`` is preprocessing, model and decoding; ``model_ms`` the model call
+        alone (wall time) and ``model_cpu_ms`` the CPU time of that call.
+        """
         with self._lock:
             self.outputs += 1
+            self.model.add(model_ms)
+            self.model_cpu_s += model_cpu_ms / 1e3
             self.output_rate.tick(now_s)
             self.last_output_s = now_s
             self.end_to_end.add(end_to_end_ms)
@@ -182,7 +193,9 @@ class NodeStats:
                 'errors': dict(self.errors),
                 'end_to_end': self.end_to_end.summary(),
                 'inference': self.inference.summary(),
+                'model': self.model.summary(),
                 'outputs': self.outputs,
+                'model_cpu_s': self.model_cpu_s,
                 'output_rate': self.output_rate.rate(now_s),
                 'camera_rate': self.accepted_camera.rate(now_s),
                 'since_last_output_s': (None if self.last_output_s is None

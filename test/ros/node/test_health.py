@@ -20,7 +20,8 @@ def stats(**changes):
         'rates': {s: 30.0 for s in STREAMS if s != 'text'},
         'rejected': {}, 'unused': {}, 'errors': {},
         'end_to_end': (12.0, 20.0), 'inference': (7.0, 9.0),
-        'outputs': 900, 'output_rate': 30.0, 'camera_rate': 30.0,
+        'model': (5.5, 8.0),
+        'outputs': 900, 'model_cpu_s': 6.3, 'output_rate': 30.0, 'camera_rate': 30.0,
         'since_last_output_s': 0.03, 'since_first_camera_s': 30.0,
         'presence_counts': np.zeros(5, np.int64), 'last_presence': (True,) * 5,
     }
@@ -50,6 +51,8 @@ def test_a_healthy_node_is_ok_and_silent_speech_is_no_fault():
     values = dict(statuses['inputs'].values)
     assert values['rate_hz/text'] == '0.0'
     assert values['stamp_age_s/camera'] == '0.010'
+    model = dict(statuses['inference'].values)
+    assert (model['model_ms/median'], model['model_cpu_s/total']) == ('5.5', '6.300')
 
 
 def test_outputs_that_stopped_while_the_camera_arrives_are_an_error():
