@@ -71,6 +71,7 @@ from multimodal_fusion.sim import ScenarioSimulator
 from multimodal_fusion.sim import SimConfig
 from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.spec import WRISTS
+from multimodal_fusion.tools.arguments import image_size_arg
 
 # Added to the longest window and to how long a command takes to age out (its way to the
 # node): the camera's pause between episodes is then also more than a second, which the
@@ -282,17 +283,6 @@ def total_duration_s(seed: int, episodes: int, first_episode: int = 0,
             total += lead_in_s(config.spec, commands)
             commands = [episode.duration - t for t, _ in episode.streams().text_events]
     return total
-
-
-def image_size_arg(text: str) -> tuple[int, int]:
-    """``'640x480'`` as ``(640, 480)`` (an ``argparse`` type)."""
-    try:
-        width, height = (int(v) for v in text.lower().split('x'))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'expected WIDTHxHEIGHT, e.g. 640x480, got {text!r}')
-    if width < 1 or height < 1:
-        raise argparse.ArgumentTypeError(f'width and height must be >= 1, got {text!r}')
-    return width, height
 
 
 def _spin_until(executor: SingleThreadedExecutor, stop: threading.Event) -> None:

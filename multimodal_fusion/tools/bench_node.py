@@ -56,7 +56,7 @@ from multimodal_fusion.ros.processes import node_args
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
 from multimodal_fusion.ros.processes import wait_for
-from multimodal_fusion.ros.sim_publisher import image_size_arg
+from multimodal_fusion.tools.arguments import image_size_arg
 from multimodal_fusion.tools.bench_transport import PROFILE_VARIABLE
 from multimodal_fusion.tools.bench_transport import SHIPPED_PROFILE
 from multimodal_fusion.tools.figures import fmt_or_na
@@ -385,7 +385,7 @@ class _Roles:
     @staticmethod
     def naive(ros_args: Sequence[str]) -> int:
         from multimodal_fusion.ros.node.fusion_node import main as node_main
-        from multimodal_fusion.tools.naive_node import InlineFusionNode
+        from multimodal_fusion.ros.naive_node import InlineFusionNode
 
         return node_main([sys.argv[0], *ros_args], node_class=InlineFusionNode)
 

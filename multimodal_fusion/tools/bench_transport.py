@@ -38,7 +38,8 @@ import numpy as np
 from multimodal_fusion.ros.processes import isolated_ros_env
 from multimodal_fusion.ros.processes import start_process
 from multimodal_fusion.ros.processes import stop_process
-from multimodal_fusion.ros.sim_publisher import image_size_arg
+
+from multimodal_fusion.tools.arguments import image_size_arg
 
 # The source tree (the tool runs from a checkout; --profile points elsewhere).
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]

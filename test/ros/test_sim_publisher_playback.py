@@ -2,19 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """The publisher's timeline (as the bags hold it, or with separated episodes) and frame sizes."""
 
-import argparse
 import collections
 import json
 
 import numpy as np
-import pytest
 
 from multimodal_fusion.ros.conversions import image_to_rgb
 from multimodal_fusion.ros.sim_messages import CAMERA_TOPIC
 from multimodal_fusion.ros.sim_messages import SimMessages
 from multimodal_fusion.ros.sim_messages import timeline
 from multimodal_fusion.ros.sim_publisher import common_period_ns
-from multimodal_fusion.ros.sim_publisher import image_size_arg
 from multimodal_fusion.ros.sim_publisher import lead_in_s
 from multimodal_fusion.ros.sim_publisher import playback_timeline
 from multimodal_fusion.ros.sim_publisher import read_stamp_base
@@ -101,10 +98,3 @@ def test_frames_resized_for_a_larger_camera_keep_their_ground_truth_on_the_objec
     # The resized frame is the rendered one, larger: its mean colour barely moves.
     np.testing.assert_allclose(rgb.mean(axis=(0, 1)), image_to_rgb(small).mean(axis=(0, 1)),
                                atol=2.0)
-
-
-def test_image_sizes_are_read_as_width_by_height():
-    assert image_size_arg('1280x720') == (1280, 720)
-    for bad in ('1280', '0x720', 'axb'):
-        with pytest.raises(argparse.ArgumentTypeError):
-            image_size_arg(bad)
