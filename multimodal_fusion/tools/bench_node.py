@@ -442,6 +442,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     finally:
         rclpy.try_shutdown()
     given = list(sys.argv[1:] if argv is None else argv)
+    if '--workdir' in given:  # where the logs went changes no figure
+        at = given.index('--workdir')
+        del given[at:at + 2]
     command = ' '.join(['python -m', MODULE, *given])
     report = markdown(results, command, args.seconds, profile_lines(workdir, results))
     print(report)
