@@ -16,7 +16,6 @@ into one of:
 * ``node``: the fusion node as shipped (``model.torch_threads: 1``). Its subscription
   callbacks only convert and synchronise; an inference thread takes the newest complete
   set (latest wins).
-* ``node_events``: the same with ``executor: events`` (rclpy's C++ EventsExecutor).
 * ``naive``: the same node and model served the way the literature's example node does,
   inference inside the synchroniser's callback (:class:`InlineFusionNode`). The executor
   waits for the model while every other stream's messages queue behind it.
@@ -66,7 +65,7 @@ from multimodal_fusion.tools.machine import cpu_model
 
 MODULE = 'multimodal_fusion.tools.bench_node'
 SIZES: tuple[tuple[int, int], ...] = ((320, 240), (640, 480), (1280, 720))
-SERVINGS: tuple[str, ...] = ('floor', 'node', 'node_events', 'naive')
+SERVINGS: tuple[str, ...] = ('floor', 'node', 'naive')
 SIM_SEED = 20261130
 # The targets of issue 14, against (floor + model) medians of the same run.
 P50_FACTOR = 1.3
@@ -201,8 +200,6 @@ def child_args(case: Case) -> list[str]:
         params.append(f'model.path:={case.model}')
     if case.serving == 'node':
         return node_args(*params)
-    if case.serving == 'node_events':
-        return node_args(*params, 'executor:=events')
     args = ['-m', MODULE, '--role', 'relay' if case.serving == 'floor' else 'naive',
             '--ros-args']
     for p in params if case.serving == 'naive' else ():
@@ -270,31 +267,29 @@ def run_case(case: Case, *, seconds: float, warmup: float, workdir: pathlib.Path
 
 
 def target_lines(results: Sequence[CaseResult]) -> list[str]:
-    """Per size and node serving, the targets: p50 and p99 against floor + model, CPU."""
+    """Per size, the node against the targets: p50 and p99 against floor + model, CPU."""
     by_key = {(r.case.size, r.case.serving): r for r in results}
-    lines = ['| image | serving | floor p50 + model p50 (ms) | p50 (ms) | target p50 | '
-             'p99 (ms) | target p99 | non-model CPU % | target |',
-             '|---|---|--:|--:|--:|--:|--:|--:|--:|']
-
-    def verdict(value: Optional[float], limit: float) -> str:
-        if value is None:
-            return 'n/a'
-        return f'≤ {limit:.1f} ' + ('met' if value <= limit else '**missed**')
+    lines = ['| image | floor p50 + model p50 (ms) | node p50 (ms) | target p50 | '
+             'node p99 (ms) | target p99 | node non-model CPU % | target |',
+             '|---|--:|--:|--:|--:|--:|--:|--:|']
     for size in dict.fromkeys(r.case.size for r in results):
-        floor = by_key.get((size, 'floor'))
-        for serving in ('node', 'node_events'):
-            node = by_key.get((size, serving))
-            if (floor is None or node is None or floor.latency_p50_ms is None
-                    or node.model_p50_ms is None or node.latency_p50_ms is None):
-                continue
-            base = floor.latency_p50_ms + node.model_p50_ms
-            lines.append(
-                f'| {size[0]}×{size[1]} | {serving} | {base:.1f} | {node.latency_p50_ms:.1f} | '
-                f'{verdict(node.latency_p50_ms, P50_FACTOR * base)} | '
-                f'{fmt_or_na(node.latency_p99_ms, ".1f")} | '
-                f'{verdict(node.latency_p99_ms, P99_FACTOR * base)} | '
-                f'{fmt_or_na(node.non_model_cpu_pct, ".0f")} | '
-                f'{verdict(node.non_model_cpu_pct, NON_MODEL_CPU_PCT)} |')
+        floor, node = by_key.get((size, 'floor')), by_key.get((size, 'node'))
+        if (floor is None or node is None or floor.latency_p50_ms is None
+                or node.model_p50_ms is None or node.latency_p50_ms is None):
+            continue
+        base = floor.latency_p50_ms + node.model_p50_ms
+
+        def verdict(value: Optional[float], limit: float) -> str:
+            if value is None:
+                return 'n/a'
+            return f'≤ {limit:.1f} ' + ('met' if value <= limit else '**missed**')
+        lines.append(
+            f'| {size[0]}×{size[1]} | {base:.1f} | {node.latency_p50_ms:.1f} | '
+            f'{verdict(node.latency_p50_ms, P50_FACTOR * base)} | '
+            f'{fmt_or_na(node.latency_p99_ms, ".1f")} | '
+            f'{verdict(node.latency_p99_ms, P99_FACTOR * base)} | '
+            f'{fmt_or_na(node.non_model_cpu_pct, ".0f")} | '
+            f'{verdict(node.non_model_cpu_pct, NON_MODEL_CPU_PCT)} |')
     return lines
 
 

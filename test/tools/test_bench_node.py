@@ -56,7 +56,7 @@ def test_a_relay_has_no_model_figures_and_the_targets_need_both_cases():
         rss_mib=600.0, sim_cpu_pct=20.0)
     (row,) = bench_node.target_lines([floor, node])[2:]
     # floor 2 ms + model 7 ms = 9 ms: 10 ms is within 1.3 x, and 20 % other CPU is not <= 15.
-    assert row.startswith('| 320×240 | node | 9.0 | 10.0 | ≤ 11.7 met |')
+    assert row.startswith('| 320×240 | 9.0 | 10.0 | ≤ 11.7 met |')
     assert row.endswith('| 20 | ≤ 15.0 **missed** |')
 
 
@@ -65,8 +65,6 @@ def test_the_naive_serving_runs_the_same_node_with_the_model_in_the_callback():
     assert args[:4] == ['-m', bench_node.MODULE, '--role', 'naive']
     assert 'model.path:=m.pt' in args
     assert bench_node.child_args(bench_node.Case((320, 240), 'floor', 'm.pt'))[-1] == '--ros-args'
-    assert 'executor:=events' in bench_node.child_args(
-        bench_node.Case((320, 240), 'node_events', ''))
 
 
 def test_a_profile_is_summarised_by_inclusive_and_own_share():
@@ -104,8 +102,7 @@ def test_a_short_run_answers_frames_in_every_serving(tmp_path):
     for serving, cells in rows.items():
         answered, sent = (int(v) for v in cells[3].split('/'))
         assert sent >= 30 and answered >= 1, (serving, report)
-    # The node reports its model's time and CPU, with either executor; the relay has neither.
-    for serving in ('node', 'node_events'):
-        assert rows[serving][6].strip() != 'n/a' and rows[serving][8].strip() != 'n/a', report
+    # The node reports its model's time and CPU; the relay has neither.
+    assert rows['node'][6].strip() != 'n/a' and rows['node'][8].strip() != 'n/a', report
     assert rows['floor'][6].strip() == 'n/a' and rows['floor'][8].strip() == 'n/a', report
     assert '| 640×480 |' in report.split('## Every case')[0], report  # the targets row

@@ -302,13 +302,8 @@ class FusionNode(LifecycleNode):
         # Speech text first: the executor takes ready messages in subscription order, so a
         # command is in before the camera frames that came with it. With the message info,
         # it is stamped when it was received (inputs.text).
-        if self.values['executor'] == 'events':
-            # rclpy's EventsExecutor (Kilted) fails on callbacks that take MessageInfo.
-            self._add_subscription(String, topics.speech_text, qos.command_qos(),
-                                   lambda msg: handlers.text(msg))
-        else:
-            self._add_subscription(String, topics.speech_text, qos.command_qos(),
-                                   lambda msg, info: handlers.text(msg, info))
+        self._add_subscription(String, topics.speech_text, qos.command_qos(),
+                               lambda msg, info: handlers.text(msg, info))
         stamped = stamped_routes(topics, self._wrists, handlers)
         if config.sync.implementation == 'message_filters':
             # message_filters decides which camera frames make sets; every message of every
@@ -324,12 +319,9 @@ class FusionNode(LifecycleNode):
         # that sample. It cannot match a volatile publisher, so a second, best-effort
         # volatile subscription takes those; a sample that reaches both counts once. Only
         # the second one's incompatibilities are real.
-        audio_info = handlers.audio_info_msg
-        if self.values['executor'] == 'events':
-            audio_info = lambda msg: handlers.audio_info_msg(msg, None)  # noqa: E731
-        self._add_subscription(AudioInfo, topics.audio_info, qos.latched_qos(), audio_info,
-                               warn_incompatible=False)
-        self._add_subscription(AudioInfo, topics.audio_info, sensor, audio_info)
+        self._add_subscription(AudioInfo, topics.audio_info, qos.latched_qos(),
+                               handlers.audio_info_msg, warn_incompatible=False)
+        self._add_subscription(AudioInfo, topics.audio_info, sensor, handlers.audio_info_msg)
 
     def _match_with_message_filters(self, matched, profile) -> None:
         """Match sets with message_filters' ApproximateTimeSynchronizer.
@@ -543,14 +535,6 @@ class FusionNode(LifecycleNode):
         self._state = _UNCONFIGURED
 
 
-def make_executor(kind: str):
-    """The executor the ``executor`` parameter names."""
-    if kind == 'events':
-        from rclpy.experimental import EventsExecutor
-        return EventsExecutor()
-    return SingleThreadedExecutor()
-
-
 def main(args=None, node_class: type[FusionNode] = FusionNode) -> int:
     """``ros2 run multimodal_fusion fusion_node``; ``--help`` prints the parameter table.
 
@@ -575,7 +559,7 @@ def main(args=None, node_class: type[FusionNode] = FusionNode) -> int:
         shutdown_ros()
         return 1
     code = 0
-    executor = make_executor(node.values['executor'])
+    executor = SingleThreadedExecutor()
     try:
         if node.values['autostart']:
             if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:

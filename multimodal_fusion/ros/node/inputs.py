@@ -161,15 +161,13 @@ class InputHandlers:
 
     # -- audio ---------------------------------------------------------------------------------
 
-    def audio_info_msg(self, msg: AudioInfo, info: Optional[dict]) -> None:
+    def audio_info_msg(self, msg: AudioInfo, info: dict) -> None:
         # A transient-local publisher reaches both AudioInfo subscriptions: the second copy
         # of one sample (same writer timestamp and sequence number) is not a new message.
-        # Without the message info (the events executor) a copy is taken again, harmlessly.
-        if info is not None:
-            sample = (info['source_timestamp'], info['publication_sequence_number'])
-            if sample in self._audio_info_samples:
-                return
-            self._audio_info_samples.append(sample)
+        sample = (info['source_timestamp'], info['publication_sequence_number'])
+        if sample in self._audio_info_samples:
+            return
+        self._audio_info_samples.append(sample)
 
         def convert():
             check_audio_info(msg)
