@@ -31,8 +31,8 @@ process watches the outputs and, in a window after a warm-up, measures:
   ``/diagnostics`` ``model_cpu_s``) and everything else; its resident memory;
 * the publisher's CPU, for context: it shares the machine.
 
-Exit status: 0 when every case produced outputs, 1 when one did not, 2 when a case could
-not be set up.
+Exit status: 0 when every case produced outputs, 1 when one did not (its process exited or
+published nothing; the report names its log), 2 for bad arguments.
 """
 
 from __future__ import annotations
