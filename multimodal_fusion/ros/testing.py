@@ -231,27 +231,51 @@ class NodeControl:
     Args:
         node: an rclpy node of the test process, spun by an executor in another thread.
         target: the fusion node's full name, e.g. ``'/fusion_node'``.
+        rediscover_s: how long a client may wait to see its service before it is replaced
+            by a new one. Fast DDS on a loaded machine has been seen never to match one
+            client of a node whose other services it had matched (CI, a lifecycle
+            ``change_state`` still unseen after 120 s); a new client runs discovery again.
     """
 
-    def __init__(self, node: Node, target: str = '/fusion_node') -> None:
+    def __init__(self, node: Node, target: str = '/fusion_node',
+                 rediscover_s: float = 15.0) -> None:
         from lifecycle_msgs.srv import ChangeState
         from lifecycle_msgs.srv import GetState
         from rcl_interfaces.srv import SetParameters
 
-        self._change = node.create_client(ChangeState, f'{target}/change_state')
-        self._get = node.create_client(GetState, f'{target}/get_state')
-        self._set = node.create_client(SetParameters, f'{target}/set_parameters')
+        self._node = node
+        self._rediscover_s = rediscover_s
+        self._services = {'change_state': ChangeState, 'get_state': GetState,
+                          'set_parameters': SetParameters}
+        self._target = target
+        self._clients = {name: node.create_client(kind, f'{target}/{name}')
+                         for name, kind in self._services.items()}
+        self.recreated = 0  # clients replaced because their service stayed unseen
 
-    @staticmethod
-    def _call(client, request, timeout: float):
+    def _ready_client(self, name: str, deadline: float):
         # Polled here rather than with wait_for_service, which gives up at once when it
         # finds the service not ready in one quick look on a loaded machine.
-        deadline = time.monotonic() + timeout
+        client = self._clients[name]
+        since = time.monotonic()
         while not client.service_is_ready():
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise TimeoutError(f'service {client.srv_name} not available '
-                                   f'(context ok: {client.context.ok()})')
+                                   f'(context ok: {client.context.ok()}; '
+                                   f'clients replaced: {self.recreated})')
+            if now - since > self._rediscover_s:
+                self._node.destroy_client(client)
+                client = self._node.create_client(self._services[name],
+                                                  f'{self._target}/{name}')
+                self._clients[name] = client
+                self.recreated += 1
+                since = now
             time.sleep(0.1)
+        return client
+
+    def _call(self, name: str, request, timeout: float):
+        deadline = time.monotonic() + timeout
+        client = self._ready_client(name, deadline)
         future = client.call_async(request)
         while not future.done():
             if time.monotonic() > deadline:
@@ -270,11 +294,11 @@ class NodeControl:
                'cleanup': Transition.TRANSITION_CLEANUP}
         request = ChangeState.Request()
         request.transition.id = ids[label]
-        return bool(self._call(self._change, request, timeout).success)
+        return bool(self._call('change_state', request, timeout).success)
 
     def state(self, timeout: float = 10.0) -> str:
         from lifecycle_msgs.srv import GetState
-        return self._call(self._get, GetState.Request(), timeout).current_state.label
+        return self._call('get_state', GetState.Request(), timeout).current_state.label
 
     def set_parameters(self, timeout: float = 10.0, **values) -> list[tuple[bool, str]]:
         """Set parameters; one ``(successful, reason)`` per parameter.
@@ -287,7 +311,7 @@ class NodeControl:
         request = SetParameters.Request()
         request.parameters = [Parameter(k.replace('__', '.'), value=v).to_parameter_msg()
                               for k, v in values.items()]
-        results = self._call(self._set, request, timeout).results
+        results = self._call('set_parameters', request, timeout).results
         return [(r.successful, r.reason) for r in results]
 
 
