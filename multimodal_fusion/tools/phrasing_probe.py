@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+import pathlib
 import sys
 import time
 from typing import Optional
@@ -104,7 +105,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument('--model', default=None,
                         help="read the vectors of this model file's fine-tuned encoder (its "
                              'text adapter) instead of the frozen one')
+    parser.add_argument('--adapter', default=None,
+                        help='read the vectors through this text adapter file (a run '
+                             "folder's text_adapter.pt, before the model is trained)")
     args = parser.parse_args(argv)
+    if args.model is not None and args.adapter is not None:
+        parser.error('give --model or --adapter, not both')
     torch.set_num_threads(2)
     start = time.time()
     adapter = None
@@ -114,6 +120,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         adapter = load_model_file(args.model).text_adapter
         if adapter is None:
             print(f'{args.model} reads the frozen encoder (no text adapter)')
+    elif args.adapter is not None:
+        from multimodal_fusion.preprocessing.text_adapter import TextAdapter
+
+        adapter = TextAdapter.from_bytes(pathlib.Path(args.adapter).read_bytes())
     embedder = TextEmbedder(cache_size=0, adapter=adapter)
 
     def embed(texts: list[str]) -> torch.Tensor:
