@@ -377,7 +377,7 @@ class OfflineNode:
         finally:
             self.inference_s += time.perf_counter() - t0
         for name, msg in prediction_messages(
-                result.prediction, synced.anchor, object_names=self._object_names,
+                result.prediction, synced.anchor.header, object_names=self._object_names,
                 debug_camera=synced.frames.camera if self.config.debug_image else None):
             self._send(name, msg, now_ns)
         self.stats.published(end_to_end_ms=(now_ns - synced.stamp_ns) / 1e6,

@@ -1,14 +1,17 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""Test helpers for the node over real DDS: a synthetic sensor driver and the node's log.
+"""Test helpers for the node: a synthetic sensor driver, the node's log, its controls.
 
 Not used by the node itself. :class:`SensorDriver` publishes valid, cheap sensor streams at
 robot-like rates from a thread (so a test can inject bad messages beside them and pause a
-stream), :class:`NodeLog` reads what the node process logged.
+stream), :class:`NodeLog` reads what the node process logged, :class:`NodeControl` does what
+the lifecycle and parameter CLIs do, and :class:`Feeder` hands valid messages straight to
+the callbacks of a node in the test's own process.
 """
 
 from __future__ import annotations
 
+import itertools
 import pathlib
 import re
 import threading
@@ -313,6 +316,72 @@ class NodeControl:
                               for k, v in values.items()]
         results = self._call('set_parameters', request, timeout).results
         return [(r.successful, r.reason) for r in results]
+
+
+_S = 1_000_000_000
+_MS = 1_000_000
+FEED_IMAGE = np.full((240, 320, 3), 90, np.uint8)
+FEED_IMU = np.array([0, 0, 0, 1.0, 0, 0, 0, 0, 0, 9.81])
+_SAMPLES = itertools.count(1)
+
+
+def msg_info():
+    """The MessageInfo a subscription callback gets, for one new sample."""
+    n = next(_SAMPLES)
+    return {'source_timestamp': n, 'received_timestamp': n, 'publication_sequence_number': n,
+            'reception_sequence_number': n, 'publisher_gid': None}
+
+
+class Feeder:
+    """Valid sensor messages on one timeline, handed to an active node's callbacks.
+
+    What DDS would call, without DDS: for tests of the node in the test's own process.
+    """
+
+    def __init__(self, node, start_ns=1_700_000_000 * _S):
+        self.node = node
+        self.t = start_ns
+        self.info = make_audio_info(sample_rate=16000)
+
+    def camera(self, stamp=None):
+        self.node.inputs.camera(array_to_image(FEED_IMAGE, 'rgb8',
+                                               header=make_header(stamp or self.t, 'cam')))
+
+    def step(self, seconds=1 / 30, wrench=True, joints=True, audio=True):
+        """Advance the timeline, sending what the sensors would in that time, then a frame."""
+        end = self.t + int(seconds * _S)
+        while self.t < end:
+            self.t += 10 * _MS
+            if wrench:
+                for wrist in ('left', 'right'):
+                    self.node.inputs.wrench(wrist, array_to_wrench(
+                        np.array([0.5, 0, 2.0, 0, 0, 0]), header=make_header(self.t, wrist)))
+            if joints:
+                self.node.inputs.joint_state(arrays_to_joint_state(
+                    np.zeros(len(JOINT_NAMES)), np.zeros(len(JOINT_NAMES)),
+                    header=make_header(self.t, 'base')))
+                self.node.inputs.imu(array_to_imu(FEED_IMU, header=make_header(self.t, 'imu')))
+            if audio and (self.t // (10 * _MS)) % 2 == 0:
+                header = make_header(self.t - 20 * _MS, 'mic')
+                self.node.inputs.audio(array_to_audio(np.zeros(320), self.info, header=header))
+        self.camera()
+
+    def run(self, frames, **kwargs):
+        for _ in range(frames):
+            self.step(**kwargs)
+            time.sleep(0.01)  # leave the worker its time slices
+
+    def run_until(self, predicate, timeout=60.0, **kwargs) -> bool:
+        """Keep the streams going until ``predicate()`` holds.
+
+        A loaded machine may need more frames than an idle one.
+        """
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                return False
+            self.run(1, **kwargs)
+        return True
 
 
 def colcon_install(source: pathlib.Path, work: pathlib.Path) -> pathlib.Path:

@@ -20,6 +20,13 @@ into one of:
   inference inside the synchroniser's callback (:class:`InlineFusionNode`). The executor
   waits for the model while every other stream's messages queue behind it.
 
+Each serving runs the shipped model and, for the overload comparison, a heavy one slower
+than the camera (:mod:`~multimodal_fusion.tools.heavy_model`, built into the work folder:
+the shipped model with an EfficientNet-Lite0 camera trunk at 384x384). Last, the latency
+budget: the node with the heavy model as ``model.path``, the shipped one as
+``budget.fallback_model`` and ``budget.latency_ms``, measured in three phases, the middle
+one under an artificial overload (one busy-looping process per core).
+
 Every process reads ``config/fastdds_large_frames.xml``, as ``ros2 launch`` sets it up. This
 process watches the outputs and, in a window after a warm-up, measures:
 
@@ -49,6 +56,7 @@ import tempfile
 import time
 from typing import Callable, Optional, Sequence
 
+from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.ros.proc_stats import cpu_percent
 from multimodal_fusion.ros.proc_stats import sample
 from multimodal_fusion.ros.processes import isolated_ros_env
@@ -66,6 +74,11 @@ from multimodal_fusion.tools.machine import cpu_model
 MODULE = 'multimodal_fusion.tools.bench_node'
 SIZES: tuple[tuple[int, int], ...] = ((320, 240), (640, 480), (1280, 720))
 SERVINGS: tuple[str, ...] = ('floor', 'node', 'naive')
+MODELS: tuple[str, ...] = ('shipped', 'heavy')
+# The budget case: the heavy model within budget on an idle machine, over it under the
+# overload (its model time about triples), the shipped fallback well within it either way.
+BUDGET_MS = 150.0
+BUDGET_SIZE = (640, 480)
 SIM_SEED = 20261130
 # The targets of issue 14, against (floor + model) medians of the same run.
 P50_FACTOR = 1.3
@@ -75,16 +88,52 @@ NS_PER_S = 1_000_000_000
 
 
 @dataclasses.dataclass(frozen=True)
+class Phase:
+    """A part of a case's window; ``overload``: busy-looping processes run beside it."""
+
+    name: str
+    seconds: float
+    overload: bool = False
+
+
+BUDGET_PHASES: tuple[Phase, ...] = (Phase('before', 15.0), Phase('overload', 20.0, True),
+                                    Phase('after', 25.0))
+
+
+def budget_phases(total_s: float) -> tuple[Phase, ...]:
+    """:data:`BUDGET_PHASES` scaled to ``total_s`` seconds in all."""
+    scale = total_s / sum(p.seconds for p in BUDGET_PHASES)
+    return tuple(dataclasses.replace(p, seconds=p.seconds * scale) for p in BUDGET_PHASES)
+
+
+@dataclasses.dataclass(frozen=True)
 class Case:
     """One measured configuration."""
 
     size: tuple[int, int]
     serving: str  # one of SERVINGS
     model: str  # the model file ('' for the shipped default; unused by the floor)
+    kind: str = 'shipped'  # 'shipped', 'heavy' or 'budget'
+    params: tuple[str, ...] = ()  # further node parameters, 'name:=value'
 
     @property
     def label(self) -> str:
-        return f'{self.size[0]}x{self.size[1]}_{self.serving}'
+        suffix = '' if self.kind == 'shipped' else f'_{self.kind}'
+        return f'{self.size[0]}x{self.size[1]}_{self.serving}{suffix}'
+
+
+@dataclasses.dataclass
+class PhaseResult:
+    """One phase of a case (times in ms)."""
+
+    phase: Phase
+    answered: int
+    sent: int
+    latency_p50_ms: Optional[float]
+    latency_p99_ms: Optional[float]
+    running_at_end: str  # the model running when the phase ended ('' without a budget)
+    sets: dict  # sets each model ran in the phase ({} without a budget)
+    switches: int
 
 
 @dataclasses.dataclass
@@ -102,6 +151,7 @@ class CaseResult:
     rss_mib: float
     sim_cpu_pct: float
     problem: str = ''
+    phases: list = dataclasses.field(default_factory=list)
 
     @property
     def non_model_cpu_pct(self) -> Optional[float]:
@@ -117,6 +167,11 @@ def _diagnostic(values: dict, suffix: str) -> Optional[float]:
             except ValueError:
                 return None
     return None
+
+
+def _text_diagnostic(values: dict, suffix: str) -> str:
+    """A ``/diagnostics`` value whose flattened key ends with ``suffix``, as text."""
+    return next((str(v) for k, v in values.items() if k.endswith(suffix)), '')
 
 
 def _nearest(diagnostics: Sequence[tuple[int, dict]], at_ns: int) -> Optional[tuple[int, dict]]:
@@ -160,6 +215,52 @@ def case_figures(case: Case, *, start_ns: int, end_ns: int,
                       model_cpu_pct=model_cpu_pct, rss_mib=rss_mib, sim_cpu_pct=sim_cpu_pct)
 
 
+def phase_figures(phase: Phase, *, start_ns: int, end_ns: int,
+                  detections: Sequence[tuple[int, int]], truth: Sequence[tuple[int, int]],
+                  diagnostics: Sequence[tuple[int, dict]]) -> PhaseResult:
+    """One phase's latency and, from the node's ``budget/*`` diagnostics, what ran in it."""
+    answered = [(received - stamp) / 1e6 for received, stamp in detections
+                if start_ns <= stamp < end_ns]
+    sent = sum(1 for _, stamp in truth if start_ns <= stamp < end_ns)
+    p50, p99 = median_p99(answered)
+    first, last = _nearest(diagnostics, start_ns), _nearest(diagnostics, end_ns)
+    sets: dict = {}
+    switches = 0
+    running = ''
+    if first is not None and last is not None:
+        running = _text_diagnostic(last[1], 'budget/running_model')
+        for model in ('primary', 'fallback'):
+            a = _diagnostic(first[1], f'budget/sets/{model}')
+            b = _diagnostic(last[1], f'budget/sets/{model}')
+            if a is not None and b is not None:
+                sets[model] = int(b - a)
+        a = _diagnostic(first[1], 'budget/switches')
+        b = _diagnostic(last[1], 'budget/switches')
+        switches = int(b - a) if a is not None and b is not None else 0
+    return PhaseResult(phase, len(answered), sent, p50, p99, running, sets, switches)
+
+
+class Overload:
+    """One busy-looping process per core while the context is open (``active`` False: none)."""
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+        self._procs: list[subprocess.Popen] = []
+
+    def __enter__(self) -> 'Overload':
+        if self.active:
+            self._procs = [subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+                           for _ in range(os.cpu_count() or 1)]
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for proc in self._procs:
+            proc.kill()
+        for proc in self._procs:
+            proc.wait()
+        self._procs = []
+
+
 def py_spy() -> str:
     """The py-spy executable (``requirements/dev.txt``); '' when there is none."""
     beside = pathlib.Path(sys.executable).with_name('py-spy')
@@ -198,6 +299,7 @@ def child_args(case: Case) -> list[str]:
     params = ['model.torch_threads:=1']
     if case.model:
         params.append(f'model.path:={case.model}')
+    params += list(case.params)
     if case.serving == 'node':
         return node_args(*params)
     args = ['-m', MODULE, '--role', 'relay' if case.serving == 'floor' else 'naive',
@@ -208,12 +310,16 @@ def child_args(case: Case) -> list[str]:
 
 
 def run_case(case: Case, *, seconds: float, warmup: float, workdir: pathlib.Path,
-             env: dict, log: Callable[[str], None], profile: bool = False) -> CaseResult:
+             env: dict, log: Callable[[str], None], profile: bool = False,
+             phases: Sequence[Phase] = ()) -> CaseResult:
     """Start the case's process and the publisher, measure, stop them.
 
     With ``profile``, py-spy samples the measured process during the window (100 Hz, not
-    pausing it) into ``<workdir>/<case>.pyspy.txt``.
+    pausing it) into ``<workdir>/<case>.pyspy.txt``. With ``phases``, the window is those
+    phases one after the other (``seconds`` is ignored) and each gets its own figures.
     """
+    phases = list(phases) or [Phase('window', seconds)]
+    seconds = sum(p.seconds for p in phases)
     from multimodal_fusion.ros.live_session import episodes_for
     from multimodal_fusion.ros.output_watch import WatchThread
 
@@ -243,9 +349,15 @@ def run_case(case: Case, *, seconds: float, warmup: float, workdir: pathlib.Path
                  '--nolineno', '--nonblocking', '-o', str(workdir / f'{case.label}.pyspy.txt')],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         node0, sim0, start_ns = sample(child.pid), sample(sim.pid), time.time_ns()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and child.poll() is None and sim.poll() is None:
-            time.sleep(0.2)
+        bounds = []
+        for phase in phases:
+            phase_start = time.time_ns()
+            with Overload(phase.overload):
+                deadline = time.monotonic() + phase.seconds
+                while (time.monotonic() < deadline and child.poll() is None
+                       and sim.poll() is None):
+                    time.sleep(0.2)
+            bounds.append((phase, phase_start, time.time_ns()))
         node1, sim1, end_ns = sample(child.pid), sample(sim.pid), time.time_ns()
         if None in (node0, node1, sim0, sim1):
             empty.problem = f'{case.serving} or the publisher ended during the window'
@@ -255,11 +367,16 @@ def run_case(case: Case, *, seconds: float, warmup: float, workdir: pathlib.Path
         time.sleep(1.5)  # the window's last outputs and diagnostics on their way
         snap = watch.node.snapshot()
         log(f'[bench_node] {case.label}: window {(end_ns - start_ns) / 1e9:.1f} s')
-        return case_figures(
+        result = case_figures(
             case, start_ns=start_ns, end_ns=end_ns, detections=snap.arrivals['detections'],
             truth=snap.truth, diagnostics=snap.diagnostics,
             node_cpu_pct=cpu_percent(node0, node1), rss_mib=node1.rss_kb / 1024,
             sim_cpu_pct=cpu_percent(sim0, sim1))
+        if len(phases) > 1:
+            result.phases = [phase_figures(
+                phase, start_ns=a, end_ns=b, detections=snap.arrivals['detections'],
+                truth=snap.truth, diagnostics=snap.diagnostics) for phase, a, b in bounds]
+        return result
     finally:
         stop_process(sim)
         stop_process(child)
@@ -268,7 +385,7 @@ def run_case(case: Case, *, seconds: float, warmup: float, workdir: pathlib.Path
 
 def target_lines(results: Sequence[CaseResult]) -> list[str]:
     """Per size, the node against the targets: p50 and p99 against floor + model, CPU."""
-    by_key = {(r.case.size, r.case.serving): r for r in results}
+    by_key = {(r.case.size, r.case.serving): r for r in results if r.case.kind == 'shipped'}
     lines = ['| image | floor p50 + model p50 (ms) | node p50 (ms) | target p50 | '
              'node p99 (ms) | target p99 | node non-model CPU % | target |',
              '|---|--:|--:|--:|--:|--:|--:|--:|']
@@ -294,21 +411,69 @@ def target_lines(results: Sequence[CaseResult]) -> list[str]:
 
 
 def result_lines(results: Sequence[CaseResult]) -> list[str]:
-    lines = ['| image | serving | answered / sent | p50 (ms) | p99 (ms) | model p50 (ms) | '
-             'CPU % | model CPU % | other CPU % | RSS MiB | publisher CPU % |',
-             '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
+    lines = ['| image | serving | model | answered / sent | p50 (ms) | p99 (ms) | '
+             'model p50 (ms) | CPU % | model CPU % | other CPU % | RSS MiB | publisher CPU % |',
+             '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
     for r in results:
+        model = 'n/a' if r.case.serving == 'floor' else r.case.kind
         if r.problem:
             lines.append(f'| {r.case.size[0]}×{r.case.size[1]} | {r.case.serving} | '
-                         f'{r.problem} |' + ' |' * 8)
+                         f'{model} | {r.problem} |' + ' |' * 8)
             continue
         lines.append(
-            f'| {r.case.size[0]}×{r.case.size[1]} | {r.case.serving} | {r.answered} / '
+            f'| {r.case.size[0]}×{r.case.size[1]} | {r.case.serving} | {model} | '
+            f'{r.answered} / '
             f'{r.sent} | {fmt_or_na(r.latency_p50_ms, ".1f")} | '
             f'{fmt_or_na(r.latency_p99_ms, ".1f")} | {fmt_or_na(r.model_p50_ms, ".1f")} | '
             f'{r.cpu_pct:.0f} | {fmt_or_na(r.model_cpu_pct, ".0f")} | '
             f'{fmt_or_na(r.non_model_cpu_pct, ".0f")} | {r.rss_mib:.0f} | '
             f'{r.sim_cpu_pct:.0f} |')
+    return lines
+
+
+def overload_lines(results: Sequence[CaseResult]) -> list[str]:
+    """The heavy model served by the node (latest wins) and by the naive baseline."""
+    heavy = {(r.case.size, r.case.serving): r for r in results
+             if r.case.kind == 'heavy' and not r.problem}
+    lines = ['| image | heavy model p50 (ms) | node p50 / p99 (ms) | node answered / sent | '
+             'naive p50 / p99 (ms) | naive answered / sent |',
+             '|---|--:|--:|--:|--:|--:|']
+    for size in dict.fromkeys(r.case.size for r in results):
+        node, naive = heavy.get((size, 'node')), heavy.get((size, 'naive'))
+        if node is None and naive is None:
+            continue
+
+        def cells(r: Optional[CaseResult]) -> str:
+            if r is None:
+                return 'n/a | n/a'
+            return (f'{fmt_or_na(r.latency_p50_ms, ".0f")} / '
+                    f'{fmt_or_na(r.latency_p99_ms, ".0f")} | {r.answered} / {r.sent}')
+        model_ms = (node or naive).model_p50_ms
+        lines.append(f'| {size[0]}×{size[1]} | {fmt_or_na(model_ms, ".1f")} | {cells(node)} | '
+                     f'{cells(naive)} |')
+    return lines if len(lines) > 2 else []
+
+
+def budget_lines(results: Sequence[CaseResult]) -> list[str]:
+    """Per phase of the budget case: latency and which model ran."""
+    lines = []
+    for r in results:
+        if r.case.kind != 'budget' or not r.phases:
+            continue
+        lines += [f'{r.case.size[0]}×{r.case.size[1]}, node parameters: '
+                  + ', '.join(f'`{p}`' for p in r.case.params) + '.', '',
+                  '| phase | s | overload | p50 (ms) | p99 (ms) | answered / sent | '
+                  'sets on primary / fallback | switches | running at its end |',
+                  '|---|--:|---|--:|--:|--:|--:|--:|---|']
+        for x in r.phases:
+            lines.append(
+                f'| {x.phase.name} | {x.phase.seconds:g} | '
+                f'{"yes" if x.phase.overload else "no"} | '
+                f'{fmt_or_na(x.latency_p50_ms, ".0f")} | {fmt_or_na(x.latency_p99_ms, ".0f")} | '
+                f'{x.answered} / {x.sent} | {x.sets.get("primary", "n/a")} / '
+                f'{x.sets.get("fallback", "n/a")} | {x.switches} | '
+                f'{x.running_at_end or "n/a"} |')
+        lines.append('')
     return lines
 
 
@@ -338,8 +503,22 @@ def markdown(results: Sequence[CaseResult], command: str, seconds: float,
              'rates, the publisher on the same machine; every process with '
              '`config/fastdds_large_frames.xml`. Latency: image stamp to arrival of the '
              'detections in another process. CPU in percent of one core.', '',
-             '## Targets', ''] + target_lines(results) + [
-             '', '## Every case', ''] + result_lines(results) + list(profile) + ['']
+             '## Targets', ''] + target_lines(results)
+    overload = overload_lines(results)
+    if overload:
+        lines += ['', '## Overload: a model slower than the camera', '',
+                  'The heavy model takes longer than the 33 ms frame period. The node answers '
+                  'the newest complete set (latest wins) and skips the rest; the naive '
+                  'baseline infers in the callback, so frames wait in the subscription queue '
+                  '(`qos.depth` 10) behind the model.', ''] + overload
+    budget = budget_lines(results)
+    if budget:
+        lines += ['', '## Latency budget under an artificial overload', '',
+                  'The heavy model as `model.path`, the shipped one as '
+                  '`budget.fallback_model`. In the middle phase one busy-looping process per '
+                  'core competes with everything. Sets per model and switches come from the '
+                  "node's `budget/*` diagnostics.", ''] + budget
+    lines += ['', '## Every case', ''] + result_lines(results) + list(profile) + ['']
     return '\n'.join(lines)
 
 
@@ -390,12 +569,39 @@ class _Roles:
         return node_main([sys.argv[0], *ros_args], node_class=InlineFusionNode)
 
 
+def cases(args: argparse.Namespace, heavy: str) -> list[Case]:
+    """The cases of a run, in order: per size the servings per model, then the budget."""
+    out = []
+    for size in args.sizes:
+        for serving in args.servings:
+            for kind in args.models if serving != 'floor' else ('shipped',):
+                out.append(Case(size, serving, heavy if kind == 'heavy' else args.model,
+                                kind=kind))
+    if args.budget_ms > 0:
+        fallback = args.model or str(default_model_path())
+        out.append(Case(args.budget_size, 'node', heavy, kind='budget', params=(
+            f'budget.latency_ms:={args.budget_ms:g}', f'budget.fallback_model:={fallback}')))
+    return out
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', type=image_size_arg, nargs='+', default=list(SIZES),
                         metavar='WxH', help='camera sizes (default: %(default)s)')
     parser.add_argument('--servings', nargs='+', choices=SERVINGS, default=list(SERVINGS))
     parser.add_argument('--model', default='', help="model file ('' = shipped default)")
+    parser.add_argument('--models', nargs='+', choices=MODELS, default=list(MODELS),
+                        help='shipped (or --model) and/or the heavy one (default: both; the '
+                             'floor runs once per size)')
+    parser.add_argument('--budget-ms', type=float, default=BUDGET_MS,
+                        help='budget.latency_ms of the budget case; 0 skips it (default: '
+                             '%(default)s)')
+    parser.add_argument('--budget-size', type=image_size_arg, default=BUDGET_SIZE,
+                        metavar='WxH', help='camera size of the budget case')
+    parser.add_argument('--budget-seconds', type=float,
+                        default=sum(p.seconds for p in BUDGET_PHASES),
+                        help='length of the budget case, its phases in proportion (default: '
+                             '%(default)s)')
     parser.add_argument('--seconds', type=float, default=20.0, help='measured per case')
     parser.add_argument('--warmup', type=float, default=5.0,
                         help='seconds after the first output before measuring')
@@ -410,8 +616,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args, ros_args = parser.parse_known_args(argv)
     if args.role:
         return getattr(_Roles, args.role)(ros_args)
-    if args.seconds <= 0 or args.warmup < 0:
-        parser.error('--seconds must be > 0 and --warmup >= 0')
+    if args.seconds <= 0 or args.budget_seconds <= 0 or args.warmup < 0 or args.budget_ms < 0:
+        parser.error('--seconds and --budget-seconds must be > 0, --warmup and --budget-ms '
+                     '>= 0')
     if args.model and not pathlib.Path(args.model).is_file():
         parser.error(f'--model {args.model}: no such file')
     if args.profile and not py_spy():
@@ -428,15 +635,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
     results = []
     try:
-        for size in args.sizes:
-            for serving in args.servings:
-                case = Case(size, serving, args.model)
-                print(f'[bench_node] {case.label} ...', flush=True)
-                result = run_case(case, seconds=args.seconds, warmup=args.warmup,
-                                  workdir=workdir, env=env, log=print,
-                                  profile=args.profile and serving != 'floor')
-                results.append(result)
-                print('\n'.join(result_lines([result])[2:]), flush=True)
+        heavy = ''
+        if 'heavy' in args.models or args.budget_ms > 0:
+            from multimodal_fusion.tools.heavy_model import build_heavy_model
+
+            heavy = str(build_heavy_model(workdir / 'heavy_model.pt')[0])
+        for case in cases(args, heavy):
+            print(f'[bench_node] {case.label} ...', flush=True)
+            result = run_case(case, seconds=args.seconds, warmup=args.warmup,
+                              workdir=workdir, env=env, log=print,
+                              profile=(args.profile and case.serving != 'floor'
+                                       and case.kind == 'shipped'),
+                              phases=(budget_phases(args.budget_seconds)
+                                      if case.kind == 'budget' else ()))
+            results.append(result)
+            print('\n'.join(result_lines([result])[2:]), flush=True)
     except KeyboardInterrupt:
         print('[bench_node] interrupted', flush=True)
     finally:

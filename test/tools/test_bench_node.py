@@ -7,6 +7,7 @@ and the naive node as child processes. It asserts what each case received and wh
 report holds, never a time.
 """
 
+import argparse
 import os
 import subprocess
 import sys
@@ -82,27 +83,119 @@ def test_a_profile_is_summarised_by_inclusive_and_own_share():
     assert bench_node.profile_summary('') == []
 
 
+def _budget_diag(received_ns, running, primary, fallback, switches):
+    prefix = 'fusion_node: inference/budget/'
+    return (received_ns, {f'{prefix}running_model': running, f'{prefix}sets/primary': primary,
+                          f'{prefix}sets/fallback': fallback, f'{prefix}switches': switches})
+
+
+def test_phase_figures_say_what_ran_in_the_phase():
+    stamps = [i * S // 30 for i in range(300)]
+    truth = [(s + MS, s) for s in stamps]
+    detections = [(s + (60 if s < 3 * S else 20) * MS, s) for s in stamps]
+    diagnostics = [_budget_diag(2 * S, 'heavy.pt', 40, 0, 0),
+                   _budget_diag(8 * S, 'shipped.pt', 50, 150, 1)]
+    x = bench_node.phase_figures(bench_node.Phase('overload', 6.0, True), start_ns=2 * S,
+                                 end_ns=8 * S, detections=detections, truth=truth,
+                                 diagnostics=diagnostics)
+    assert (x.sent, x.answered) == (180, 180)
+    assert x.latency_p50_ms == pytest.approx(20.0) and x.latency_p99_ms == pytest.approx(60.0)
+    assert x.running_at_end == 'shipped.pt'
+    assert x.sets == {'primary': 10, 'fallback': 150} and x.switches == 1
+    (row,) = [line for line in bench_node.budget_lines([bench_node.CaseResult(
+        bench_node.Case((640, 480), 'node', 'h.pt', kind='budget', params=('a:=1',)), 1, 1,
+        None, None, None, 0.0, None, 0.0, 0.0, phases=[x])]) if line.startswith('| overload')]
+    assert row == '| overload | 6 | yes | 20 | 60 | 180 / 180 | 10 / 150 | 1 | shipped.pt |'
+
+
+def test_the_overload_table_sets_the_heavy_model_served_both_ways_side_by_side():
+    def result(serving, p99, kind='heavy'):
+        return bench_node.CaseResult(bench_node.Case((320, 240), serving, 'h.pt', kind=kind),
+                                     100, 90, 80.0, p99, 52.0, 100.0, 90.0, 500.0, 20.0)
+    lines = bench_node.overload_lines([result('node', 120.0), result('naive', 900.0),
+                                       result('node', 20.0, kind='shipped')])
+    assert lines[2] == '| 320×240 | 52.0 | 80 / 120 | 90 / 100 | 80 / 900 | 90 / 100 |'
+    assert bench_node.overload_lines([result('node', 20.0, kind='shipped')]) == []
+
+
+def test_the_cases_of_a_run():
+    ns = argparse.Namespace(sizes=[(320, 240)], servings=list(bench_node.SERVINGS),
+                            models=list(bench_node.MODELS), model='', budget_ms=150.0,
+                            budget_size=(640, 480))
+    cases = bench_node.cases(ns, '/w/heavy.pt')
+    assert [c.label for c in cases] == ['320x240_floor', '320x240_node', '320x240_node_heavy',
+                                        '320x240_naive', '320x240_naive_heavy',
+                                        '640x480_node_budget']
+    budget = cases[-1]
+    args = bench_node.child_args(budget)
+    assert 'model.path:=/w/heavy.pt' in args and 'budget.latency_ms:=150' in args
+    assert any(a.startswith('budget.fallback_model:=') and a.endswith('fusion_default.pt')
+               for a in args)
+    phases = bench_node.budget_phases(12.0)
+    assert [p.name for p in phases] == ['before', 'overload', 'after']
+    assert sum(p.seconds for p in phases) == pytest.approx(12.0)
+    assert [p.overload for p in phases] == [False, True, False]
+
+
+def _rows(report, section):
+    """``{(serving, model): cells}`` of the 640x480 rows of the report's "Every case"."""
+    return {(cells[2].strip(), cells[3].strip()): cells for cells in (
+        line.split('|') for line in report.split(section)[1].split('\n## ')[0].splitlines()
+        if line.startswith('| 640×480 |'))}
+
+
 @pytest.mark.dds
 @pytest.mark.slow
 def test_a_short_run_answers_frames_in_every_serving(tmp_path):
     out = tmp_path / 'node.md'
     proc = subprocess.run(
         [sys.executable, '-m', bench_node.MODULE, '--sizes', '640x480', '--seconds', '3',
-         '--warmup', '1', '--domain-id', os.environ['ROS_DOMAIN_ID'],
+         '--warmup', '1', '--models', 'shipped', '--budget-ms', '0',
+         '--domain-id', os.environ['ROS_DOMAIN_ID'],
          '--workdir', str(tmp_path / 'logs'), '--out', str(out)],
         capture_output=True, text=True, timeout=600)
     logs = ''.join(f'\n--- {p.name}\n' + p.read_text()[-2000:]
                    for p in sorted((tmp_path / 'logs').glob('*.log')))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + logs
     report = out.read_text()
-    rows = {cells[2].strip(): cells for cells in (line.split('|') for line in
-                                                  report.split('## Every case')[1].splitlines()
-                                                  if line.startswith('| 640×480 |'))}
-    assert set(rows) == set(bench_node.SERVINGS), report
-    for serving, cells in rows.items():
-        answered, sent = (int(v) for v in cells[3].split('/'))
-        assert sent >= 30 and answered >= 1, (serving, report)
+    rows = _rows(report, '## Every case')
+    assert {serving for serving, _ in rows} == set(bench_node.SERVINGS), report
+    for key, cells in rows.items():
+        answered, sent = (int(v) for v in cells[4].split('/'))
+        assert sent >= 30 and answered >= 1, (key, report)
     # The node reports its model's time and CPU; the relay has neither.
-    assert rows['node'][6].strip() != 'n/a' and rows['node'][8].strip() != 'n/a', report
-    assert rows['floor'][6].strip() == 'n/a' and rows['floor'][8].strip() == 'n/a', report
+    assert rows['node', 'shipped'][7].strip() != 'n/a', report
+    assert rows['node', 'shipped'][9].strip() != 'n/a', report
+    assert rows['floor', 'n/a'][7].strip() == 'n/a' and rows['floor', 'n/a'][9].strip() == 'n/a'
     assert '| 640×480 |' in report.split('## Every case')[0], report  # the targets row
+    assert '## Latency budget' not in report and '## Overload' not in report
+
+
+@pytest.mark.dds
+@pytest.mark.slow
+def test_a_short_run_of_the_heavy_model_and_the_budget_reports_every_phase(tmp_path):
+    out = tmp_path / 'node.md'
+    proc = subprocess.run(
+        [sys.executable, '-m', bench_node.MODULE, '--sizes', '640x480', '--seconds', '3',
+         '--warmup', '1', '--servings', 'node', '--models', 'heavy', '--budget-seconds', '9',
+         '--budget-size', '640x480', '--domain-id', os.environ['ROS_DOMAIN_ID'],
+         '--workdir', str(tmp_path / 'logs'), '--out', str(out)],
+        capture_output=True, text=True, timeout=900)
+    logs = ''.join(f'\n--- {p.name}\n' + p.read_text()[-2000:]
+                   for p in sorted((tmp_path / 'logs').glob('*.log')))
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + logs
+    report = out.read_text()
+    rows = _rows(report, '## Every case')
+    assert set(rows) == {('node', 'heavy'), ('node', 'budget')}, report
+    assert '| 640×480 |' in report.split('## Overload')[1].split('## Latency')[0], report
+    phases = [line.split('|') for line in report.split('## Latency budget')[1].splitlines()
+              if line.startswith(('| before', '| overload', '| after'))]
+    assert [cells[1].strip() for cells in phases] == ['before', 'overload', 'after'], report
+    for cells in phases:
+        answered, sent = (int(v) for v in cells[6].split('/'))
+        assert answered >= 1, report
+        # The node's budget diagnostics reached the watch: a model file is named.
+        assert cells[9].strip().endswith('.pt'), report
+    # The model files and the budget are those of the case.
+    log = (tmp_path / 'logs' / '640x480_node_budget.log').read_text()
+    assert 'heavy_model.pt' in log and 'fusion_default.pt' in log, log[-3000:]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pathlib
 from typing import Optional
 
+from multimodal_fusion.inference.budget import BudgetSettings
 from multimodal_fusion.ros.node.parameters import BY_NAME
 from multimodal_fusion.ros.node.parameters import flatten_tree
 from multimodal_fusion.ros.node.parameters import PARAMS
@@ -33,6 +34,14 @@ class ModelSettings:
     torch_threads: int
     warmup_iterations: int
     text_encoder: Optional[pathlib.Path]
+
+
+@dataclass(frozen=True)
+class BudgetParams:
+    """``budget.*``: ``settings`` None when there is no budget (``budget.latency_ms: 0``)."""
+
+    settings: Optional[BudgetSettings]
+    fallback_model: Optional[pathlib.Path]
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ class NodeConfig:
 
     autostart: bool
     model: ModelSettings
+    budget: BudgetParams
     topics: TopicSettings
     qos_sensors: str
     qos_depth: int
@@ -134,6 +144,13 @@ class NodeConfig:
                 warmup_iterations=v['model.warmup_iterations'],
                 text_encoder=(pathlib.Path(v['text_encoder.path'])
                               if v['text_encoder.path'] else None)),
+            budget=BudgetParams(
+                settings=BudgetSettings(
+                    latency_ms=v['budget.latency_ms'], recover_ratio=v['budget.recover_ratio'],
+                    window=v['budget.window'], probe_period_s=v['budget.probe_period'],
+                    probes=v['budget.probes']) if v['budget.latency_ms'] > 0 else None,
+                fallback_model=(pathlib.Path(v['budget.fallback_model'])
+                                if v['budget.fallback_model'] else None)),
             topics=TopicSettings(
                 camera=v['topics.camera'], camera_transport=v['topics.camera_transport'],
                 audio=v['topics.audio'], audio_info=v['topics.audio_info'],

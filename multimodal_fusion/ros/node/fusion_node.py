@@ -59,6 +59,9 @@ from multimodal_fusion.inference import EngineSettings
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.inference import NonFiniteOutputError
 from multimodal_fusion.inference import select_device
+from multimodal_fusion.inference.budget import FALLBACK
+from multimodal_fusion.inference.budget import LatencyBudget
+from multimodal_fusion.inference.budget import PRIMARY
 from multimodal_fusion.preprocessing.text_adapter import TextAdapterError
 from multimodal_fusion.ros.conversions import label_info_to_msg
 from multimodal_fusion.ros.node import qos
@@ -122,6 +125,9 @@ class FusionNode(LifecycleNode):
         self.config: Optional[NodeConfig] = None
         self.stats = NodeStats()
         self.engine: Optional[FusionEngine] = None
+        # The lighter model of the latency budget, and the budget (None without one).
+        self.fallback_engine: Optional[FusionEngine] = None
+        self.budget: Optional[LatencyBudget] = None
         self.sync: Optional[FusionSynchronizer] = None
         self.slot: Optional[LatestSlot] = None
         self.inputs: Optional[InputHandlers] = None
@@ -208,7 +214,15 @@ class FusionNode(LifecycleNode):
                                      'cannot decode CompressedImage') from None
 
         engine = self._load_engine(config)
+        self.engine = engine  # released by _release if the rest of configure fails
         spec = engine.spec
+        if config.budget.settings is not None:
+            self.fallback_engine = self._fallback_engine(config, engine)
+            self.budget = LatencyBudget(config.budget.settings)
+        elif config.budget.fallback_model is not None:
+            self.get_logger().warning(
+                'budget.fallback_model is set but budget.latency_ms is 0: no budget, the '
+                'fallback model is not loaded')
         if len(config.topics.wrenches) != spec.touch.wrists:
             raise ConfigureError(
                 f'topics.wrenches lists {len(config.topics.wrenches)} topics but the model '
@@ -217,7 +231,6 @@ class FusionNode(LifecycleNode):
             joint_sources = config.joint_sources(spec.joint_names)
         except ValueError as error:
             raise ConfigureError(str(error)) from None
-        self.engine = engine
         self.config = config
         self._object_names = list(engine.labels['object_classes'])
         self._wrists = WRISTS[:spec.touch.wrists]
@@ -257,12 +270,38 @@ class FusionNode(LifecycleNode):
         if m.fp16 and device.type != 'cuda':
             raise ConfigureError(f'model.fp16 needs a CUDA device but the model runs on '
                                  f'{device}; set model.fp16: false (or model.device: cuda)')
-        path = m.path or default_model_path()
+        return self._open_engine(config, m.path or default_model_path(), device, 'model.path')
+
+    def _fallback_engine(self, config: NodeConfig, primary: FusionEngine) -> FusionEngine:
+        """The budget's lighter model, checked against the primary: same labels and windows."""
+        fallback = self._open_engine(config, config.budget.fallback_model, primary.device,
+                                     'budget.fallback_model')
+        try:
+            if fallback.labels != primary.labels:
+                raise ConfigureError(
+                    f'budget.fallback_model {config.budget.fallback_model.name} names other '
+                    f'classes than model.path (situations, actions or objects differ): the '
+                    f'outputs must mean the same whichever model runs')
+            # Camera frames are resized per model; the other windows come from the one
+            # synchroniser, built for the primary.
+            if replace(fallback.spec, camera=primary.spec.camera) != primary.spec:
+                raise ConfigureError(
+                    f'budget.fallback_model {config.budget.fallback_model.name} reads other '
+                    f'audio, text, touch or proprio windows than model.path (only the camera '
+                    f'size may differ): the node synchronises one set of windows')
+        except ConfigureError:
+            fallback.close()
+            raise
+        return fallback
+
+    def _open_engine(self, config: NodeConfig, path, device,
+                     parameter: str) -> FusionEngine:
+        m = config.model
         try:
             engine = FusionEngine(path, device=device, text_encoder_dir=m.text_encoder,
                                   half=m.fp16)
         except ModelFileError as error:
-            raise ConfigureError(f'{error} (parameter model.path)') from None
+            raise ConfigureError(f'{error} (parameter {parameter})') from None
         except FileNotFoundError as error:
             raise ConfigureError(f'{error} (parameter text_encoder.path)') from None
         except TextAdapterError as error:
@@ -394,7 +433,17 @@ class FusionNode(LifecycleNode):
     def _run_set(self, synced, slot: LatestSlot) -> None:
         """Infer one set and publish its outputs; a failure is counted and logged, not raised."""
         try:
-            self._publish(synced, self.engine.infer(synced.frames))
+            budget = self.budget
+            if budget is None:
+                self._publish(synced, self.engine.infer(synced.frames))
+                return
+            model = budget.choose()
+            engine = self.engine if model == PRIMARY else self.fallback_engine
+            self._publish(synced, engine.infer(synced.frames))
+            was = budget.running
+            budget.record(model, (time.monotonic() - synced.anchor.received_s) * 1e3)
+            if budget.running != was:
+                self._budget_switched(budget)
         except NonFiniteOutputError as error:
             self._set_failed('non_finite_output', f"{error}; ages of the set's inputs "
                              f'(ns): {synced.ages_ns}; nothing was published for it')
@@ -404,6 +453,19 @@ class FusionNode(LifecycleNode):
             self._set_failed(f'inference_error/{type(error).__name__}',
                              f'{error!r}\n{traceback.format_exc()}')
 
+    def _budget_switched(self, budget: LatencyBudget) -> None:
+        b = self.config.budget
+        if budget.running == FALLBACK:
+            self.get_logger().warning(
+                f'over the latency budget ({b.settings.latency_ms:g} ms): the median of the '
+                f'last {b.settings.window} sets on model.path was higher; running '
+                f'budget.fallback_model {b.fallback_model.name} (switch {budget.switches})')
+        else:
+            self.get_logger().info(
+                f'model.path fits the latency budget again ({b.settings.probes} probes within '
+                f'{b.settings.recover_ratio:g} x {b.settings.latency_ms:g} ms): running it '
+                f'(switch {budget.switches})')
+
     def _set_failed(self, kind: str, detail: str) -> None:
         n = self.stats.failed(kind)
         if n == 1 or n % 1000 == 0:
@@ -412,7 +474,7 @@ class FusionNode(LifecycleNode):
 
     def _publish(self, synced, result) -> None:
         for name, msg in prediction_messages(
-                result.prediction, synced.anchor, object_names=self._object_names,
+                result.prediction, synced.anchor.header, object_names=self._object_names,
                 debug_camera=synced.frames.camera if self.config.debug_image else None):
             self._outputs[name].publish(msg)
         now_ns = self.get_clock().now().nanoseconds
@@ -436,12 +498,21 @@ class FusionNode(LifecycleNode):
                 stream_jumps=dict(sync.stream_jumps), newest_stamps_ns=sync.newest_stamps_ns(),
                 now_ns=now.nanoseconds, expected=streams, expected_rates=d.expected_rates,
                 rate_tolerance=d.rate_tolerance, max_stamp_age_s=d.max_stamp_age_s,
-                notes=inputs.notes() if inputs is not None else {}))
+                notes=inputs.notes() if inputs is not None else {},
+                budget=self._budget_snapshot()))
             self._outputs['diagnostics'].publish(
                 diagnostics_message(now.to_msg(), self.get_name(), statuses))
         except Exception as error:  # noqa: BLE001 - a timer callback must not stop the node
             self.get_logger().error(f'diagnostics failed: {error!r}\n{traceback.format_exc()}',
                                     throttle_duration_sec=10.0)
+
+    def _budget_snapshot(self) -> Optional[dict]:
+        budget, config = self.budget, self.config
+        if budget is None or config is None:
+            return None
+        primary = config.model.path or default_model_path()
+        return {**budget.snapshot(), 'models': {
+            PRIMARY: primary.name, FALLBACK: config.budget.fallback_model.name}}
 
     # -- parameters --------------------------------------------------------------------------
     def _on_set_parameters(self, params) -> SetParametersResult:
@@ -526,9 +597,10 @@ class FusionNode(LifecycleNode):
             else:
                 self.destroy_lifecycle_publisher(pub)
         self._outputs = {}
-        if self.engine is not None:
-            self.engine.close()
-            self.engine = None
+        for engine in (self.engine, self.fallback_engine):
+            if engine is not None:
+                engine.close()
+        self.engine = self.fallback_engine = self.budget = None
         self.sync = None
         self.slot = None
         self.inputs = None

@@ -80,6 +80,8 @@ class HealthInputs:
             clock (either way) is off.
         notes: reasons the node knows for an absent modality (no AudioInfo, unmapped
             joints), by modality.
+        budget: ``LatencyBudget.snapshot()`` with ``'models'``, the file name of each model
+            (``primary``, ``fallback``); None without a latency budget.
     """
 
     stats: dict
@@ -94,6 +96,7 @@ class HealthInputs:
     rate_tolerance: float = 0.25
     max_stamp_age_s: Optional[float] = None
     notes: dict = field(default_factory=dict)
+    budget: Optional[dict] = None
 
 
 def _fmt(value: Optional[float], digits: int = 1) -> str:
@@ -193,6 +196,8 @@ class HealthMonitor:
             ('model_cpu_s/total', f'{s["model_cpu_s"]:.3f}'),
         ]
         status.values += [(f'failed_sets/{kind}', n) for kind, n in sorted(errors.items())]
+        if x.budget is not None:
+            self._budget(status, x.budget)
         last = s['last_presence']
         counts = s['presence_counts']
         for i, name in enumerate(MODALITIES):
@@ -215,6 +220,20 @@ class HealthMonitor:
             if new:
                 status.raise_to(WARN, f'{new} set(s) failed: {kind}')
         return status
+
+    @staticmethod
+    def _budget(status: Status, b: dict) -> None:
+        running = b['running']
+        status.values += [
+            ('budget/running', running), ('budget/running_model', b['models'][running]),
+            ('budget/latency_ms', f'{b["budget_ms"]:g}'), ('budget/switches', b['switches']),
+            ('budget/probes', b['probes'])]
+        for model in ('primary', 'fallback'):
+            status.values += [(f'budget/sets/{model}', b['sets'][model]),
+                              (f'budget/median_ms/{model}', _fmt(b['median_ms'][model]))]
+        if running == 'fallback':
+            status.raise_to(WARN, f'over the latency budget of {b["budget_ms"]:g} ms: running '
+                                  f'the fallback model {b["models"]["fallback"]}')
 
     @staticmethod
     def _absent_reason(modality: str, x: HealthInputs) -> str:

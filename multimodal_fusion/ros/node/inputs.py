@@ -14,7 +14,7 @@ from __future__ import annotations
 import collections
 import time
 import traceback
-from typing import Callable, Optional, Sequence
+from typing import Callable, NamedTuple, Optional, Sequence
 
 from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
@@ -24,6 +24,7 @@ from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
 from sensor_msgs.msg import JointState
+from std_msgs.msg import Header
 from std_msgs.msg import String
 
 from multimodal_fusion.ros.conversions import audio_to_mono
@@ -55,6 +56,19 @@ MAX_TEXT_QUEUE_NS = 1_000_000_000
 
 def describe_audio(info: AudioInfo) -> str:
     return f'{info.channels} channel(s) of {info.sample_format} at {info.sample_rate} Hz'
+
+
+class CameraAnchor(NamedTuple):
+    """What a set carries of its camera frame (``SyncedSet.anchor``).
+
+    Attributes:
+        header: the frame's header; the set's outputs are stamped with it.
+        received_s: when its callback began (``time.monotonic()``), before decoding: the
+            start of the node's share of the latency (``budget.latency_ms``).
+    """
+
+    header: Header
+    received_s: float
 
 
 def compressed_to_rgb(msg: CompressedImage) -> np.ndarray:
@@ -143,21 +157,24 @@ class InputHandlers:
 
     # -- camera --------------------------------------------------------------------------------
 
-    def _camera(self, stamp: int, image: np.ndarray, header) -> None:
+    def _camera(self, stamp: int, image: np.ndarray, header, received_s: float) -> None:
         self.stats.camera_accepted(time.monotonic())
         lost = self._camera_gaps.add(stamp)
         if lost:
             self.stats.not_used('lost_in_transport', 'camera', lost)
-        self._deliver(self.sync.add_camera(stamp, image, anchor=header))
+        self._deliver(self.sync.add_camera(stamp, image,
+                                           anchor=CameraAnchor(header, received_s)))
 
     def camera(self, msg: Image) -> None:
+        received_s = time.monotonic()
         self._guard('camera', lambda: self._camera(header_stamp_ns(msg.header, 'Image'),
-                                                   image_to_rgb(msg), msg.header))
+                                                   image_to_rgb(msg), msg.header, received_s))
 
     def compressed_camera(self, msg: CompressedImage) -> None:
+        received_s = time.monotonic()
         self._guard('camera', lambda: self._camera(
             header_stamp_ns(msg.header, 'CompressedImage'), compressed_to_rgb(msg),
-            msg.header))
+            msg.header, received_s))
 
     # -- audio ---------------------------------------------------------------------------------
 

@@ -69,6 +69,28 @@ PARAMS: tuple[Param, ...] = (
     Param('model.warmup_iterations', 3,
           'Inference calls at configure time; the first TorchScript calls are slow.',
           low=0, high=100, applies=CONFIGURE),
+    Param('budget.latency_ms', 0.0,
+          "A set's latency budget in ms, from its camera frame's arrival in the node to its "
+          'outputs (the monotonic clock): when the median of the last budget.window sets is '
+          'over it, budget.fallback_model runs instead of model.path until model.path fits '
+          'again; 0: no budget.', low=0.0, high=600000.0, applies=CONFIGURE),
+    Param('budget.fallback_model', '',
+          'The lighter TorchScript model file (same labels and modalities as model.path, its '
+          '.sha256 beside it) run while over budget; needed when budget.latency_ms > 0.',
+          applies=CONFIGURE),
+    Param('budget.window', 10,
+          'Sets whose median latency is compared with budget.latency_ms.',
+          low=1, high=1000, applies=CONFIGURE),
+    Param('budget.probe_period', 2.0,
+          'While the fallback runs, one set this often (s) runs model.path to see whether it '
+          'fits again.', low=0.05, high=3600.0, applies=CONFIGURE),
+    Param('budget.probes', 3,
+          'Probes in a row, each within budget.recover_ratio of the budget, before model.path '
+          'takes over again.', low=1, high=100, applies=CONFIGURE),
+    Param('budget.recover_ratio', 0.6,
+          'A probe fits when its latency is at most this fraction of the budget (below 1: '
+          'hysteresis; a probe skips the wait for the mailbox that steady running adds).',
+          low=0.05, high=0.95, applies=CONFIGURE),
     Param('text_encoder.path', '',
           'Traced sentence encoder for speech text; empty: the one built by setup.',
           applies=CONFIGURE),
@@ -210,6 +232,9 @@ def validate_all(values: dict) -> list[str]:
         # slop: with 0 it would never emit one.
         problems.append('sync.slop must be > 0 with sync.implementation message_filters '
                         '(it matches only sets whose stamp span is strictly below the slop)')
+    if values.get('budget.latency_ms', 0) > 0 and not values.get('budget.fallback_model'):
+        problems.append('budget.latency_ms is set but budget.fallback_model is empty: name the '
+                        'lighter model file to switch to, or set budget.latency_ms: 0')
     return problems
 
 

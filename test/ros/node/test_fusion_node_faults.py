@@ -7,7 +7,6 @@ checks that the outputs go on, what was counted and what was logged. The same ca
 real DDS with the node in its own process are in ``test_bad_input_catalogue.py``.
 """
 
-import itertools
 import time
 
 import numpy as np
@@ -17,15 +16,13 @@ from rclpy.lifecycle import TransitionCallbackReturn
 from rclpy.parameter import Parameter
 from std_msgs.msg import String
 
-from multimodal_fusion.ros.conversions import array_to_audio
-from multimodal_fusion.ros.conversions import array_to_image
-from multimodal_fusion.ros.conversions import array_to_imu
 from multimodal_fusion.ros.conversions import array_to_wrench
 from multimodal_fusion.ros.conversions import arrays_to_joint_state
-from multimodal_fusion.ros.conversions import make_audio_info
 from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.node.fusion_node import FusionNode
 from multimodal_fusion.ros.processes import wait_for
+from multimodal_fusion.ros.testing import Feeder
+from multimodal_fusion.ros.testing import msg_info
 from multimodal_fusion.spec import JOINT_NAMES
 
 S = 1_000_000_000
@@ -47,65 +44,6 @@ def node():
         node._release()
         node.destroy_node()
         rclpy.try_shutdown()
-
-
-_SAMPLES = itertools.count(1)
-
-
-def msg_info():
-    """The MessageInfo a subscription callback gets, for one new sample."""
-    n = next(_SAMPLES)
-    return {'source_timestamp': n, 'received_timestamp': n, 'publication_sequence_number': n,
-            'reception_sequence_number': n, 'publisher_gid': None}
-
-
-class Feeder:
-    """Valid sensor messages on one timeline, handed to the node's callbacks."""
-
-    def __init__(self, node, start_ns=1_700_000_000 * S):
-        self.node = node
-        self.t = start_ns
-        self.info = make_audio_info(sample_rate=16000)
-
-    def camera(self, stamp=None):
-        self.node.inputs.camera(array_to_image(IMAGE, 'rgb8',
-                                               header=make_header(stamp or self.t, 'cam')))
-
-    def step(self, seconds=1 / 30, wrench=True, joints=True, audio=True):
-        """Advance the timeline, sending what the sensors would in that time, then a frame."""
-        end = self.t + int(seconds * S)
-        while self.t < end:
-            self.t += 10 * MS
-            if wrench:
-                for wrist in ('left', 'right'):
-                    self.node.inputs.wrench(wrist, array_to_wrench(
-                        np.array([0.5, 0, 2.0, 0, 0, 0]), header=make_header(self.t, wrist)))
-            if joints:
-                self.node.inputs.joint_state(arrays_to_joint_state(
-                    np.zeros(len(JOINT_NAMES)), np.zeros(len(JOINT_NAMES)),
-                    header=make_header(self.t, 'base')))
-                self.node.inputs.imu(array_to_imu(IMU, header=make_header(self.t, 'imu')))
-            if audio and (self.t // (10 * MS)) % 2 == 0:
-                header = make_header(self.t - 20 * MS, 'mic')
-                self.node.inputs.audio(array_to_audio(np.zeros(320), self.info, header=header))
-        self.camera()
-
-    def run(self, frames, **kwargs):
-        for _ in range(frames):
-            self.step(**kwargs)
-            time.sleep(0.01)  # leave the worker its time slices
-
-    def run_until(self, predicate, timeout=60.0, **kwargs) -> bool:
-        """Keep the streams going until ``predicate()`` holds.
-
-        A loaded machine may need more frames than an idle one.
-        """
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                return False
-            self.run(1, **kwargs)
-        return True
 
 
 def _outputs(node):
