@@ -580,7 +580,7 @@ def cases(args: argparse.Namespace, heavy: str) -> list[Case]:
     if args.budget_ms > 0:
         fallback = args.model or str(default_model_path())
         out.append(Case(args.budget_size, 'node', heavy, kind='budget', params=(
-            f'budget.latency_ms:={args.budget_ms:g}', f'budget.fallback_model:={fallback}')))
+            f'budget.latency_ms:={float(args.budget_ms)!r}', f'budget.fallback_model:={fallback}')))
     return out
 
 
