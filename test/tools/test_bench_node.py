@@ -57,7 +57,7 @@ def test_a_relay_has_no_model_figures_and_the_targets_need_both_cases():
         rss_mib=600.0, sim_cpu_pct=20.0)
     (row,) = bench_node.target_lines([floor, node])[2:]
     # floor 2 ms + model 7 ms = 9 ms: 10 ms is within 1.3 x, and 20 % other CPU is not <= 15.
-    assert row.startswith('| 320×240 | 9.0 | 10.0 | ≤ 11.7 met |')
+    assert row.startswith('| 320×240 | node | 9.0 | 10.0 | ≤ 11.7 met |')
     assert row.endswith('| 20 | ≤ 15.0 **missed** |')
 
 
@@ -124,8 +124,9 @@ def test_the_cases_of_a_run():
                             budget_size=(640, 480))
     cases = bench_node.cases(ns, '/w/heavy.pt')
     assert [c.label for c in cases] == ['320x240_floor', '320x240_node', '320x240_node_heavy',
-                                        '320x240_naive', '320x240_naive_heavy',
-                                        '640x480_node_budget']
+                                        '320x240_node_single', '320x240_naive',
+                                        '320x240_naive_heavy', '640x480_node_budget']
+    assert 'executor:=single_threaded' in bench_node.child_args(cases[3])
     budget = cases[-1]
     args = bench_node.child_args(budget)
     assert 'model.path:=/w/heavy.pt' in args and 'budget.latency_ms:=150.0' in args

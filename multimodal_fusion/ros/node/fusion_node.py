@@ -341,8 +341,13 @@ class FusionNode(LifecycleNode):
         # Speech text first: the executor takes ready messages in subscription order, so a
         # command is in before the camera frames that came with it. With the message info,
         # it is stamped when it was received (inputs.text).
-        self._add_subscription(String, topics.speech_text, qos.command_qos(),
-                               lambda msg, info: handlers.text(msg, info))
+        if self.values['executor'] == 'events':
+            # rclpy's EventsExecutor (Kilted) fails on callbacks that take MessageInfo.
+            self._add_subscription(String, topics.speech_text, qos.command_qos(),
+                                   lambda msg: handlers.text(msg))
+        else:
+            self._add_subscription(String, topics.speech_text, qos.command_qos(),
+                                   lambda msg, info: handlers.text(msg, info))
         stamped = stamped_routes(topics, self._wrists, handlers)
         if config.sync.implementation == 'message_filters':
             # message_filters decides which camera frames make sets; every message of every
@@ -358,9 +363,17 @@ class FusionNode(LifecycleNode):
         # that sample. It cannot match a volatile publisher, so a second, best-effort
         # volatile subscription takes those; a sample that reaches both counts once. Only
         # the second one's incompatibilities are real.
-        self._add_subscription(AudioInfo, topics.audio_info, qos.latched_qos(),
-                               handlers.audio_info_msg, warn_incompatible=False)
-        self._add_subscription(AudioInfo, topics.audio_info, sensor, handlers.audio_info_msg)
+        if self.values['executor'] == 'events':
+            def latched(msg):
+                handlers.audio_info_msg(msg, None, 0)
+
+            def volatile(msg):
+                handlers.audio_info_msg(msg, None, 1)
+        else:
+            latched = volatile = handlers.audio_info_msg
+        self._add_subscription(AudioInfo, topics.audio_info, qos.latched_qos(), latched,
+                               warn_incompatible=False)
+        self._add_subscription(AudioInfo, topics.audio_info, sensor, volatile)
 
     def _match_with_message_filters(self, matched, profile) -> None:
         """Match sets with message_filters' ApproximateTimeSynchronizer.
@@ -607,6 +620,25 @@ class FusionNode(LifecycleNode):
         self._state = _UNCONFIGURED
 
 
+def make_executor(kind: str, logger=None):
+    """The executor the ``executor`` parameter names.
+
+    ``events`` on an rclpy without the EventsExecutor (before Kilted) gives the
+    single-threaded executor, with a warning to ``logger``.
+    """
+    if kind == 'events':
+        try:
+            from rclpy.experimental import EventsExecutor
+        except ImportError:
+            if logger is not None:
+                logger.warning('executor: events needs rclpy.experimental.EventsExecutor '
+                               '(ROS 2 Kilted or newer), which this rclpy lacks: running on '
+                               'the single-threaded executor')
+        else:
+            return EventsExecutor()
+    return SingleThreadedExecutor()
+
+
 def main(args=None, node_class: type[FusionNode] = FusionNode) -> int:
     """``ros2 run multimodal_fusion fusion_node``; ``--help`` prints the parameter table.
 
@@ -631,7 +663,7 @@ def main(args=None, node_class: type[FusionNode] = FusionNode) -> int:
         shutdown_ros()
         return 1
     code = 0
-    executor = SingleThreadedExecutor()
+    executor = make_executor(node.values['executor'], node.get_logger())
     try:
         if node.values['autostart']:
             if node.trigger_configure() != TransitionCallbackReturn.SUCCESS:

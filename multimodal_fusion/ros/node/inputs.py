@@ -20,6 +20,7 @@ from audio_common_msgs.msg import AudioDataStamped
 from audio_common_msgs.msg import AudioInfo
 from geometry_msgs.msg import WrenchStamped
 import numpy as np
+from rclpy.serialization import serialize_message
 from sensor_msgs.msg import CompressedImage
 from sensor_msgs.msg import Image
 from sensor_msgs.msg import Imu
@@ -69,6 +70,30 @@ class CameraAnchor(NamedTuple):
 
     header: Header
     received_s: float
+
+
+class TwinCopies:
+    """Tells the second copy of a sample that reached two subscriptions, by its bytes.
+
+    A sample received on one subscription pairs with an identical one received on the other
+    within ``window_s`` that is not paired yet: that one was its first copy.
+    """
+
+    def __init__(self, window_s: float = 1.0, keep: int = 16) -> None:
+        self.window_s = window_s
+        self._unpaired = (collections.deque(maxlen=keep), collections.deque(maxlen=keep))
+
+    def is_copy(self, subscription: int, data: bytes, now_s: float) -> bool:
+        """Whether ``data`` received on ``subscription`` (0 or 1) at ``now_s`` is a copy."""
+        other = self._unpaired[1 - subscription]
+        while other and now_s - other[0][1] > self.window_s:
+            other.popleft()
+        for index, (seen, _) in enumerate(other):
+            if seen == data:
+                del other[index]
+                return True
+        self._unpaired[subscription].append((data, now_s))
+        return False
 
 
 def compressed_to_rgb(msg: CompressedImage) -> np.ndarray:
@@ -123,6 +148,7 @@ class InputHandlers:
         self._audio_rate = AudioRateCheck()
         self._audio_mismatch = False
         self._audio_info_samples: collections.deque = collections.deque(maxlen=16)
+        self._audio_info_copies = TwinCopies()
         self._held_audio: collections.deque = collections.deque()
         self._camera_gaps = StampGapCounter()
         self._warned_no_info = False
@@ -178,13 +204,23 @@ class InputHandlers:
 
     # -- audio ---------------------------------------------------------------------------------
 
-    def audio_info_msg(self, msg: AudioInfo, info: dict) -> None:
-        # A transient-local publisher reaches both AudioInfo subscriptions: the second copy
-        # of one sample (same writer timestamp and sequence number) is not a new message.
-        sample = (info['source_timestamp'], info['publication_sequence_number'])
-        if sample in self._audio_info_samples:
+    def audio_info_msg(self, msg: AudioInfo, info: Optional[dict],
+                       subscription: int = 0) -> None:
+        """An AudioInfo from one of its two subscriptions (0 latched, 1 volatile).
+
+        A transient-local publisher reaches both: the second copy of one sample is not a new
+        message. With the message info it is the same writer timestamp and sequence number;
+        without (the events executor) the same bytes received on the other subscription
+        moments before.
+        """
+        if info is not None:
+            sample = (info['source_timestamp'], info['publication_sequence_number'])
+            if sample in self._audio_info_samples:
+                return
+            self._audio_info_samples.append(sample)
+        elif self._audio_info_copies.is_copy(subscription, serialize_message(msg),
+                                             time.monotonic()):
             return
-        self._audio_info_samples.append(sample)
 
         def convert():
             check_audio_info(msg)

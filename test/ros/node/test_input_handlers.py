@@ -8,8 +8,10 @@ import numpy as np
 from std_msgs.msg import String
 
 from multimodal_fusion.ros.conversions import array_to_image
+from multimodal_fusion.ros.conversions import make_audio_info
 from multimodal_fusion.ros.conversions import make_header
 from multimodal_fusion.ros.node.inputs import InputHandlers
+from multimodal_fusion.ros.node.inputs import TwinCopies
 from multimodal_fusion.ros.node.stats import NodeStats
 from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.sync import FusionSynchronizer
@@ -56,3 +58,32 @@ def test_text_without_a_believable_reception_time_is_stamped_on_arrival():
         assert sets[-1].frames.text is None, info
         frame(inputs, NOW)
         assert sets[-1].frames.text == 'stop', info
+
+
+def test_twin_copies_pair_a_sample_with_its_copy_from_the_other_subscription():
+    copies = TwinCopies(window_s=1.0)
+    assert not copies.is_copy(0, b'info-a', 10.0)
+    assert copies.is_copy(1, b'info-a', 10.01)
+    # Paired once: the same bytes again are a new sample (a driver re-sending it).
+    assert not copies.is_copy(1, b'info-a', 10.5)
+    assert copies.is_copy(0, b'info-a', 10.51)
+    # Repeats on one subscription, other content and late copies are new samples.
+    copies = TwinCopies(window_s=1.0)
+    assert not copies.is_copy(1, b'info-a', 0.0)
+    assert not copies.is_copy(1, b'info-a', 0.1)
+    assert not copies.is_copy(0, b'info-b', 0.2)
+    assert not copies.is_copy(0, b'info-a', 5.0)
+    assert copies.is_copy(1, b'info-a', 5.1)
+
+
+def test_an_audio_info_through_both_subscriptions_without_message_info_counts_once(wire):
+    # The events executor passes no MessageInfo: the copy is told by its bytes.
+    inputs = handlers([], wall_ns=lambda: 5_000 * S)
+    bad = make_audio_info(sample_rate=16000)
+    bad.sample_rate = 0
+    inputs.audio_info_msg(wire(bad), None, 0)
+    inputs.audio_info_msg(wire(bad), None, 1)
+    assert sum(inputs.stats.snapshot(0.0)['rejected'].values()) == 1
+    # Sent again later by the driver: counted again.
+    inputs.audio_info_msg(wire(bad), None, 1)
+    assert sum(inputs.stats.snapshot(0.0)['rejected'].values()) == 2
