@@ -528,8 +528,8 @@ def markdown(results: Sequence[CaseResult], command: str, seconds: float,
         lines += ['', '## Latency budget under an artificial overload', '',
                   'The heavy model as `model.path`, the shipped one as '
                   f'`budget.fallback_model`. In the middle phase {HOGS_PER_CORE} busy-looping '
-                  'processes per core compete with everything. Sets per model and switches come from the '
-                  "node's `budget/*` diagnostics.", ''] + budget
+                  'processes per core compete with everything. Sets per model and switches '
+                  "come from the node's `budget/*` diagnostics.", ''] + budget
     lines += ['', '## Every case', ''] + result_lines(results) + list(profile) + ['']
     return '\n'.join(lines)
 
@@ -592,7 +592,8 @@ def cases(args: argparse.Namespace, heavy: str) -> list[Case]:
     if args.budget_ms > 0:
         fallback = args.model or str(default_model_path())
         out.append(Case(args.budget_size, 'node', heavy, kind='budget', params=(
-            f'budget.latency_ms:={float(args.budget_ms)!r}', f'budget.fallback_model:={fallback}')))
+            f'budget.latency_ms:={float(args.budget_ms)!r}',
+            f'budget.fallback_model:={fallback}')))
     return out
 
 
