@@ -145,20 +145,24 @@ def _rows(report, section):
         if line.startswith('| 640×480 |'))}
 
 
-@pytest.mark.dds
-@pytest.mark.slow
-def test_a_short_run_answers_frames_in_every_serving(tmp_path):
+def _run_bench(tmp_path, *args) -> str:
+    """A short real run at 640x480 (3 s per case) with ``args``; its report."""
     out = tmp_path / 'node.md'
     proc = subprocess.run(
         [sys.executable, '-m', bench_node.MODULE, '--sizes', '640x480', '--seconds', '3',
-         '--warmup', '1', '--models', 'shipped', '--budget-ms', '0',
-         '--domain-id', os.environ['ROS_DOMAIN_ID'],
+         '--warmup', '1', *args, '--domain-id', os.environ['ROS_DOMAIN_ID'],
          '--workdir', str(tmp_path / 'logs'), '--out', str(out)],
-        capture_output=True, text=True, timeout=600)
+        capture_output=True, text=True, timeout=900)
     logs = ''.join(f'\n--- {p.name}\n' + p.read_text()[-2000:]
                    for p in sorted((tmp_path / 'logs').glob('*.log')))
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + logs
-    report = out.read_text()
+    return out.read_text()
+
+
+@pytest.mark.dds
+@pytest.mark.slow
+def test_a_short_run_answers_frames_in_every_serving(tmp_path):
+    report = _run_bench(tmp_path, '--models', 'shipped', '--budget-ms', '0')
     rows = _rows(report, '## Every case')
     assert {serving for serving, _ in rows} == set(bench_node.SERVINGS), report
     for key, cells in rows.items():
@@ -175,17 +179,8 @@ def test_a_short_run_answers_frames_in_every_serving(tmp_path):
 @pytest.mark.dds
 @pytest.mark.slow
 def test_a_short_run_of_the_heavy_model_and_the_budget_reports_every_phase(tmp_path):
-    out = tmp_path / 'node.md'
-    proc = subprocess.run(
-        [sys.executable, '-m', bench_node.MODULE, '--sizes', '640x480', '--seconds', '3',
-         '--warmup', '1', '--servings', 'node', '--models', 'heavy', '--budget-seconds', '9',
-         '--budget-size', '640x480', '--domain-id', os.environ['ROS_DOMAIN_ID'],
-         '--workdir', str(tmp_path / 'logs'), '--out', str(out)],
-        capture_output=True, text=True, timeout=900)
-    logs = ''.join(f'\n--- {p.name}\n' + p.read_text()[-2000:]
-                   for p in sorted((tmp_path / 'logs').glob('*.log')))
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:] + logs
-    report = out.read_text()
+    report = _run_bench(tmp_path, '--servings', 'node', '--models', 'heavy',
+                        '--budget-seconds', '9', '--budget-size', '640x480')
     rows = _rows(report, '## Every case')
     assert set(rows) == {('node', 'heavy'), ('node', 'budget')}, report
     assert '| 640×480 |' in report.split('## Overload')[1].split('## Latency')[0], report

@@ -50,10 +50,17 @@ def _outputs(node):
     return node.stats.snapshot(time.monotonic())['outputs']
 
 
-def _errors(node):
+def _configure_errors(**values) -> list[str]:
+    """Configure a node with ``values``; check that it failed holding no model; its errors."""
+    node = _node(**values)
     messages = []
     original = node.get_logger().error
     node.get_logger().error = lambda msg, **kw: (messages.append(msg), original(msg, **kw))
+    try:
+        assert node.trigger_configure() == FAILURE
+        assert node.engine is None and node.fallback_engine is None
+    finally:
+        node.destroy_node()
     return messages
 
 
@@ -102,24 +109,13 @@ def test_a_fallback_without_a_budget_is_not_loaded(ros, tmp_path):
 
 
 def test_a_budget_without_a_fallback_fails_configure_saying_what_to_set(ros):
-    node = _node(**{'budget.latency_ms': 50.0})
-    errors = _errors(node)
-    try:
-        assert node.trigger_configure() == FAILURE
-    finally:
-        node.destroy_node()
+    errors = _configure_errors(**{'budget.latency_ms': 50.0})
     assert any('budget.fallback_model is empty' in m for m in errors), errors
 
 
 def test_a_missing_fallback_file_fails_configure_naming_its_parameter(ros, tmp_path):
-    node = _node(**{'budget.latency_ms': 50.0,
-                    'budget.fallback_model': str(tmp_path / 'missing.pt')})
-    errors = _errors(node)
-    try:
-        assert node.trigger_configure() == FAILURE
-        assert node.engine is None and node.fallback_engine is None
-    finally:
-        node.destroy_node()
+    errors = _configure_errors(**{'budget.latency_ms': 50.0,
+                                  'budget.fallback_model': str(tmp_path / 'missing.pt')})
     assert any('budget.fallback_model' in m and 'missing.pt' in m for m in errors), errors
 
 
@@ -134,12 +130,7 @@ def test_a_fallback_with_other_classes_fails_configure(ros, tmp_path):
                                  'actions': ['a'] * config.num_actions,
                                  'object_classes': ['a'] * config.num_object_classes},
                          strategy='gated', config=config, training_summary={})
-    node = _node(**{'budget.latency_ms': 50.0, 'budget.fallback_model': str(other)})
-    errors = _errors(node)
-    try:
-        assert node.trigger_configure() == FAILURE
-        assert node.engine is None and node.fallback_engine is None
-    finally:
-        node.destroy_node()
+    errors = _configure_errors(**{'budget.latency_ms': 50.0,
+                                  'budget.fallback_model': str(other)})
     assert any('budget.fallback_model other.pt names other classes' in m
                for m in errors), errors
