@@ -130,6 +130,7 @@ def test_the_cases_of_a_run():
     budget = cases[-1]
     args = bench_node.child_args(budget)
     assert 'model.path:=/w/heavy.pt' in args and 'budget.latency_ms:=150.0' in args
+    assert f'budget.recover_ratio:={bench_node.BUDGET_RECOVER_RATIO!r}' in args
     assert any(a.startswith('budget.fallback_model:=') and a.endswith('fusion_default.pt')
                for a in args)
     phases = bench_node.budget_phases(12.0)
