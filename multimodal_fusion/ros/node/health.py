@@ -188,6 +188,8 @@ class HealthMonitor:
             ('since_last_output_s', _fmt(since, 2)),
             ('end_to_end_ms/median', _fmt(e2e and e2e[0])),
             ('end_to_end_ms/p99', _fmt(e2e and e2e[1])),
+            ('sync_wait_ms/median', _fmt(s['sync_wait'] and s['sync_wait'][0])),
+            ('sync_wait_ms/p99', _fmt(s['sync_wait'] and s['sync_wait'][1])),
             ('inference_ms/median', _fmt(model and model[0])),
             ('inference_ms/p99', _fmt(model and model[1])),
             ('model_ms/median', _fmt(s['model'] and s['model'][0])),

@@ -115,6 +115,9 @@ class NodeStats:
         self.unused: collections.Counter[tuple[str, str]] = collections.Counter()
         self.errors: collections.Counter[str] = collections.Counter()
         self.end_to_end = LatencyStats()
+        # From a camera frame's arrival in the node to its set being complete: the wait for
+        # the other streams to reach the frame's stamp (ApproximateTime semantics).
+        self.sync_wait = LatencyStats()
         self.inference = LatencyStats()
         self.model = LatencyStats()
         self.output_rate = RateMeter()
@@ -173,6 +176,11 @@ class NodeStats:
             self.presence_counts += np.asarray(presence, dtype=np.int64)
             self.last_presence = presence
 
+    def synchronised(self, wait_ms: float) -> None:
+        """Count a complete set, ``wait_ms`` after its camera frame arrived."""
+        with self._lock:
+            self.sync_wait.add(wait_ms)
+
     def failed(self, kind: str) -> int:
         """Count a set that gave no output because of ``kind``, e.g. ``non_finite_output``.
 
@@ -192,6 +200,7 @@ class NodeStats:
                 'unused': dict(self.unused),
                 'errors': dict(self.errors),
                 'end_to_end': self.end_to_end.summary(),
+                'sync_wait': self.sync_wait.summary(),
                 'inference': self.inference.summary(),
                 'model': self.model.summary(),
                 'outputs': self.outputs,

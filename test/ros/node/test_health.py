@@ -19,7 +19,7 @@ def stats(**changes):
     base = {
         'rates': {s: 30.0 for s in STREAMS if s != 'text'},
         'rejected': {}, 'unused': {}, 'errors': {},
-        'end_to_end': (12.0, 20.0), 'inference': (7.0, 9.0),
+        'end_to_end': (12.0, 20.0), 'sync_wait': (3.2, 9.6), 'inference': (7.0, 9.0),
         'model': (5.5, 8.0),
         'outputs': 900, 'model_cpu_s': 6.3, 'output_rate': 30.0, 'camera_rate': 30.0,
         'since_last_output_s': 0.03, 'since_first_camera_s': 30.0,
@@ -53,6 +53,7 @@ def test_a_healthy_node_is_ok_and_silent_speech_is_no_fault():
     assert values['stamp_age_s/camera'] == '0.010'
     model = dict(statuses['inference'].values)
     assert (model['model_ms/median'], model['model_cpu_s/total']) == ('5.5', '6.300')
+    assert (model['sync_wait_ms/median'], model['sync_wait_ms/p99']) == ('3.2', '9.6')
 
 
 def test_outputs_that_stopped_while_the_camera_arrives_are_an_error():
