@@ -81,10 +81,10 @@ MODELS: tuple[str, ...] = ('shipped', 'heavy')
 # within budget on an idle machine and over it under the overload, the shipped fallback well
 # within it either way. A probe of the heavy model on an idle machine takes about 60 ms (no
 # set in flight before it), within BUDGET_RECOVER_RATIO x the budget.
-BUDGET_MS = 110.0
+BUDGET_MS = 120.0
 BUDGET_RECOVER_RATIO = 0.75
 # Busy-looping processes per core in an overload phase (with two, the heavy model's median
-# stayed under 110 ms on the events executor).
+# stayed under 120 ms on the events executor: nothing switched).
 HOGS_PER_CORE = 4
 BUDGET_SIZE = (640, 480)
 SIM_SEED = 20261130

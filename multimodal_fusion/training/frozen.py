@@ -31,6 +31,11 @@ from multimodal_fusion.models.fusion_model import FusionModel
 from multimodal_fusion.models.losses import LossWeights
 from multimodal_fusion.models.losses import MultiTaskLoss
 from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.training.auxiliary import auxiliary_losses
+from multimodal_fusion.training.auxiliary import AuxiliaryWeights
+from multimodal_fusion.training.auxiliary import expert_gate
+from multimodal_fusion.training.auxiliary import expert_utilisation
+from multimodal_fusion.training.auxiliary import FusionTap
 from multimodal_fusion.training.dataset import SimulatedSplit
 from multimodal_fusion.training.train import modality_dropout
 
@@ -99,11 +104,22 @@ def assemble(strategy: str, config: ModelConfig, source: Mapping[str, Tensor]) -
 def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit, *,
                epochs: int, batch_size: int = 64, lr: float = 1e-3,
                rate: float = 0.1, seed: int = 0,
-               loss_weights: Optional[LossWeights] = None) -> list[float]:
+               loss_weights: Optional[LossWeights] = None,
+               auxiliary: AuxiliaryWeights = AuxiliaryWeights()) -> list[float]:
     """Train ``model``'s fusion and heads on cached encoder outputs (encoders untouched).
 
+    ``auxiliary``: extra training terms (:mod:`~multimodal_fusion.training.auxiliary`; the
+    expert balance of a mixture of experts; contrastive alignment has nothing to train on
+    frozen encoders and is refused).
+
     Returns the mean total loss of each epoch.
+
+    Raises:
+        ValueError: a contrastive weight (the encoders are frozen here).
     """
+    if auxiliary.contrastive > 0:
+        raise ValueError('contrastive alignment acts on the encoders, which the frozen-encoder '
+                         'protocol does not train; use training.train --contrastive')
     from multimodal_fusion.training.train import DEFAULT_LOSS_WEIGHTS
 
     torch.manual_seed(seed)
@@ -116,6 +132,7 @@ def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit,
     loss_fn = MultiTaskLoss(weights=loss_weights or DEFAULT_LOSS_WEIGHTS)
     config = model.config
     model.train()
+    tap = FusionTap(model.fusion) if auxiliary.active else None
     history = []
     for _ in range(epochs):
         order = torch.randperm(len(encoded.indices), generator=generator)
@@ -129,14 +146,19 @@ def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit,
                                     num_object_classes=config.num_object_classes,
                                     num_colors=config.num_colors, num_sizes=config.num_sizes)
             losses = loss_fn(model.tail(tokens, spatial, mask), targets, mask)
+            loss = losses['total']
+            if tap is not None:
+                loss = loss + auxiliary_losses(tap, auxiliary)['total']
             optimizer.zero_grad(set_to_none=True)
-            losses['total'].backward()
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             optimizer.step()
             scheduler.step()
-            total += float(losses['total'].detach())
+            total += float(loss.detach())
             count += 1
         history.append(total / max(count, 1))
+    if tap is not None:
+        tap.close()
     model.eval()
     return history
 
@@ -162,3 +184,28 @@ def tail_runner(model: FusionModel, encoded: EncodedSplit, mask_fn=None):
         return model.tail(tokens, spatial, mask)
 
     return run
+
+
+@torch.inference_mode()
+def expert_usage(model: FusionModel, encoded: EncodedSplit, *,
+                 batch_size: int = 256) -> Optional[list[float]]:
+    """Mean gate per expert of a mixture-of-experts fusion over every cached row.
+
+    None for a fusion without experts. A balanced mixture gives ``1 / e`` each; a
+    collapsed one puts nearly all of it on one expert.
+    """
+    tap = FusionTap(model.fusion)
+    gates = []
+    try:
+        model.eval()
+        for start in range(0, len(encoded.indices), batch_size):
+            rows = torch.arange(start, min(start + batch_size, len(encoded.indices)))
+            tokens, spatial, mask = encoded.batch(rows)
+            model.tail(tokens, spatial, mask)
+            gate = expert_gate(model.fusion, tap.tokens, tap.mask)
+            if gate is None:
+                return None
+            gates.append(gate)
+    finally:
+        tap.close()
+    return expert_utilisation(gates)

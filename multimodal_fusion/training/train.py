@@ -55,6 +55,9 @@ from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.augment import augment_camera
 from multimodal_fusion.training.augment import augment_text
 from multimodal_fusion.training.augment import Augmentation
+from multimodal_fusion.training.auxiliary import auxiliary_losses
+from multimodal_fusion.training.auxiliary import AuxiliaryWeights
+from multimodal_fusion.training.auxiliary import FusionTap
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import SimulatedSplit
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
@@ -98,6 +101,10 @@ class TrainSettings:
             validation stays on anchors, like the test and CI splits.
         augment: re-expose images and displace sentence embeddings every epoch
             (:mod:`multimodal_fusion.training.augment`, default :class:`Augmentation`).
+        contrastive: weight of the InfoNCE alignment between modality embeddings
+            (:mod:`multimodal_fusion.training.auxiliary`); 0 leaves it out.
+        balance: weight of the mixture-of-experts load-balancing term (other strategies
+            ignore it); 0 leaves it out.
     """
 
     strategy: str = 'token_early'
@@ -114,6 +121,8 @@ class TrainSettings:
     warmup_steps: int = 100
     random_instants: float = 0.0
     augment: bool = False
+    contrastive: float = 0.0
+    balance: float = 0.0
 
     def __post_init__(self) -> None:
         if self.strategy not in FUSION_BUILDERS:
@@ -133,6 +142,13 @@ class TrainSettings:
                              f'got {self.camera_backbone!r}')
         if not 0.0 <= self.random_instants <= 1.0:
             raise ValueError(f'random_instants must be in [0, 1], got {self.random_instants}')
+        if self.contrastive < 0 or self.balance < 0:
+            raise ValueError('contrastive and balance weights must be >= 0')
+
+    @property
+    def auxiliary(self) -> AuxiliaryWeights:
+        """The auxiliary loss weights of the run."""
+        return AuxiliaryWeights(contrastive=self.contrastive, balance=self.balance)
 
 
 def model_config(settings: TrainSettings) -> ModelConfig:
@@ -282,6 +298,8 @@ class Trainer:
             ids = [self.device.index] if self.device.type == 'cuda' else None
             self.net = DistributedDataParallel(self.model, device_ids=ids)
         self.loss = MultiTaskLoss(weights=DEFAULT_LOSS_WEIGHTS)
+        # Records the fusion's inputs for the auxiliary terms (none when they are off).
+        self.tap = FusionTap(self.model.fusion) if settings.auxiliary.active else None
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=settings.lr,
                                            weight_decay=settings.weight_decay)
         if self.world > 1:
@@ -367,7 +385,8 @@ class Trainer:
         if not path.is_file():
             return False
         state = torch.load(path, map_location=self.device, weights_only=False)
-        saved = dict(state['settings'])
+        # A checkpoint from before a setting existed ran with that setting's default.
+        saved = {**dataclasses.asdict(TrainSettings()), **dict(state['settings'])}
         current = dataclasses.asdict(self.settings)
         saved.pop('epochs', None)
         current.pop('epochs', None)
@@ -417,6 +436,10 @@ class Trainer:
             targets = {k: v.to(self.device, non_blocking=True) for k, v in targets.items()}
             outputs = self.net(*inputs)
             losses = self.loss(outputs, targets, inputs[5])
+            if self.tap is not None:
+                extra = auxiliary_losses(self.tap, s.auxiliary)
+                losses['total'] = losses['total'] + extra.pop('total')
+                losses.update(extra)
             self.optimizer.zero_grad(set_to_none=True)
             losses['total'].backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 5.0)
@@ -538,6 +561,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         'instead of anchors')
     p.add_argument('--augment', action='store_true',
                    help='re-expose images and displace sentence embeddings every epoch')
+    p.add_argument('--contrastive', type=float, default=defaults.contrastive, metavar='W',
+                   help='weight of an InfoNCE alignment between modality embeddings (0: off)')
+    p.add_argument('--balance', type=float, default=defaults.balance, metavar='W',
+                   help='weight of the mixture-of-experts load-balancing term (0: off)')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--text-adapter', type=pathlib.Path, default=None, metavar='FILE',
                    help='read text through the sentence encoder fine-tuned by this adapter '
@@ -579,7 +606,8 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
                          train_size=args.train_size, val_size=args.val_size,
                          camera_backbone=args.camera_backbone,
                          warmup_steps=args.warmup_steps,
-                         random_instants=args.random_instants, augment=args.augment)
+                         random_instants=args.random_instants, augment=args.augment,
+                         contrastive=args.contrastive, balance=args.balance)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -103,6 +103,32 @@ def test_loss_decreases_when_overfitting(tmp_path, dataset_root):
     assert losses[-1] < 0.7 * losses[0], losses
 
 
+def test_auxiliary_terms_train_and_are_logged_per_epoch(tmp_path, dataset_root):
+    trainer = _trainer(_settings(strategy='mixture_of_experts', epochs=1, contrastive=0.1,
+                                 balance=0.05), tmp_path, dataset_root)
+    trainer.fit()
+    (record,) = trainer.history
+    assert record['loss_contrastive'] > 0 and record['loss_balance'] >= 0
+    assert record['loss_total'] > record['loss_situation']
+    args = parse_args(['--strategy', 'gated', '--out', 'x', '--contrastive', '0.2',
+                       '--balance', '0.01'])
+    settings = settings_from_args(args)
+    assert (settings.contrastive, settings.balance) == (0.2, 0.01)
+
+
+def test_a_checkpoint_from_before_a_setting_existed_resumes_with_its_default(
+        tmp_path, dataset_root):
+    trainer = _trainer(_settings(epochs=1), tmp_path, dataset_root)
+    trainer.fit()
+    path = tmp_path / 'checkpoint.pt'
+    state = torch.load(path, weights_only=False)
+    del state['settings']['contrastive'], state['settings']['balance']
+    torch.save(state, path)
+    assert _trainer(_settings(epochs=1), tmp_path, dataset_root).resume()
+    with pytest.raises(ValueError, match='balance'):
+        _trainer(_settings(epochs=1, balance=0.1), tmp_path, dataset_root).resume()
+
+
 def test_reproduce_command_is_a_valid_training_run():
     from multimodal_fusion.training.reproduce import command
 
