@@ -16,6 +16,7 @@ exported) like any other ``FusionModel``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from typing import Dict
 from typing import Mapping
 from typing import Optional
@@ -108,59 +109,130 @@ def train_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit,
                auxiliary: AuxiliaryWeights = AuxiliaryWeights()) -> list[float]:
     """Train ``model``'s fusion and heads on cached encoder outputs (encoders untouched).
 
-    ``auxiliary``: extra training terms (:mod:`~multimodal_fusion.training.auxiliary`; the
-    expert balance of a mixture of experts; contrastive alignment has nothing to train on
-    frozen encoders and is refused).
+    ``epochs`` passes over the rows; see :func:`fit_tail` for the rest. Returns the mean
+    training loss of each epoch.
+    """
+    per_epoch = max(1, len(encoded.indices) // batch_size)
+    fit = fit_tail(model, encoded, split, steps=epochs * per_epoch, batch_size=batch_size,
+                   lr=lr, rate=rate, seed=seed, loss_weights=loss_weights,
+                   auxiliary=auxiliary)
+    return fit.epoch_losses
 
-    Returns the mean total loss of each epoch.
+
+@dataclass
+class TailFit:
+    """What :func:`fit_tail` did.
+
+    Attributes:
+        epoch_losses: mean training loss of each pass over the rows (the last may be
+            partial).
+        checks: ``(step, validation score)`` of every check (empty without ``validate``).
+        best_step: the step whose weights the model holds at the end (the last one without
+            ``validate``).
+    """
+
+    epoch_losses: list[float]
+    checks: list[tuple[int, float]]
+    best_step: int
+
+
+def fit_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit, *,
+             steps: int, batch_size: int = 64, lr: float = 1e-3, rate: float = 0.1,
+             seed: int = 0, loss_weights: Optional[LossWeights] = None,
+             auxiliary: AuxiliaryWeights = AuxiliaryWeights(),
+             validate: Optional[Callable[[], float]] = None,
+             validate_every: int = 0,
+             mask_fn: Optional[Callable[[Tensor], Tensor]] = None) -> TailFit:
+    """Train the fusion and heads for ``steps`` optimiser steps on cached encoder outputs.
+
+    AdamW (weight decay 0.01) under a one-cycle schedule peaking at ``lr``, gradient
+    clipping at 5, modality dropout at ``rate``, batches drawn pass by pass in a seeded
+    order. ``auxiliary``: extra training terms
+    (:mod:`~multimodal_fusion.training.auxiliary`: the expert balance of a mixture of
+    experts; contrastive alignment has nothing to train on frozen encoders and is refused).
+
+    With ``validate`` (a score, higher is better, of the model as it stands; called in eval
+    mode), the model is checked every ``validate_every`` steps and at the end, and ends
+    holding the weights of its best check: training stops on the validation split.
+    ``mask_fn`` edits every training batch's presence mask before modality dropout (e.g. a
+    single-modality baseline: ``lambda m: keep_only(m, ['audio'])``).
 
     Raises:
-        ValueError: a contrastive weight (the encoders are frozen here).
+        ValueError: ``steps < 1``, or a contrastive weight (the encoders are frozen here).
     """
+    from multimodal_fusion.training.train import DEFAULT_LOSS_WEIGHTS
+
+    if steps < 1:
+        raise ValueError(f'steps must be >= 1, got {steps}')
     if auxiliary.contrastive > 0:
         raise ValueError('contrastive alignment acts on the encoders, which the frozen-encoder '
                          'protocol does not train; use training.train --contrastive')
-    from multimodal_fusion.training.train import DEFAULT_LOSS_WEIGHTS
-
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed + 1)
     params = [p for name, p in model.named_parameters() if name.split('.')[0] not in ENCODERS]
     optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
-    steps = epochs * max(1, len(encoded.indices) // batch_size)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=steps,
                                                     pct_start=0.1)
     loss_fn = MultiTaskLoss(weights=loss_weights or DEFAULT_LOSS_WEIGHTS)
     config = model.config
-    model.train()
+    batch_size = min(batch_size, len(encoded.indices))
     tap = FusionTap(model.fusion) if auxiliary.active else None
-    history = []
-    for _ in range(epochs):
-        order = torch.randperm(len(encoded.indices), generator=generator)
-        total, count = 0.0, 0
-        for start in range(0, len(order) - batch_size + 1, batch_size):
-            rows = order[start:start + batch_size]
-            tokens, spatial, mask = encoded.batch(rows)
-            mask = modality_dropout(mask, rate, generator)
-            targets = split.targets(encoded.indices[rows.numpy()].tolist(),
-                                    grid_hw=config.grid_hw,
-                                    num_object_classes=config.num_object_classes,
-                                    num_colors=config.num_colors, num_sizes=config.num_sizes)
-            losses = loss_fn(model.tail(tokens, spatial, mask), targets, mask)
-            loss = losses['total']
-            if tap is not None:
-                loss = loss + auxiliary_losses(tap, auxiliary)['total']
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, 5.0)
-            optimizer.step()
-            scheduler.step()
-            total += float(loss.detach())
-            count += 1
-        history.append(total / max(count, 1))
-    if tap is not None:
-        tap.close()
+    epoch_losses: list[float] = []
+    checks: list[tuple[int, float]] = []
+    best: Optional[tuple[float, int, dict]] = None
+    step = 0
+
+    def check() -> None:
+        nonlocal best
+        model.eval()
+        score = float(validate())
+        checks.append((step, score))
+        if best is None or score > best[0]:
+            best = (score, step, {k: v.detach().clone() for k, v in model.state_dict().items()
+                                  if k.split('.')[0] not in ENCODERS})
+        model.train()
+
+    model.train()
+    try:
+        while step < steps:
+            order = torch.randperm(len(encoded.indices), generator=generator)
+            total, count = 0.0, 0
+            for start in range(0, len(order) - batch_size + 1, batch_size):
+                rows = order[start:start + batch_size]
+                tokens, spatial, mask = encoded.batch(rows)
+                if mask_fn is not None:
+                    mask = mask_fn(mask)
+                mask = modality_dropout(mask, rate, generator)
+                targets = split.targets(encoded.indices[rows.numpy()].tolist(),
+                                        grid_hw=config.grid_hw,
+                                        num_object_classes=config.num_object_classes,
+                                        num_colors=config.num_colors,
+                                        num_sizes=config.num_sizes)
+                loss = loss_fn(model.tail(tokens, spatial, mask), targets, mask)['total']
+                if tap is not None:
+                    loss = loss + auxiliary_losses(tap, auxiliary)['total']
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 5.0)
+                optimizer.step()
+                scheduler.step()
+                total += float(loss.detach())
+                count += 1
+                step += 1
+                if validate is not None and (step == steps or (
+                        validate_every > 0 and step % validate_every == 0)):
+                    check()
+                if step == steps:
+                    break
+            epoch_losses.append(total / max(count, 1))
+    finally:
+        if tap is not None:
+            tap.close()
+    if best is not None:
+        model.load_state_dict(best[2], strict=False)
     model.eval()
-    return history
+    return TailFit(epoch_losses=epoch_losses, checks=checks,
+                   best_step=step if best is None else best[1])
 
 
 def tail_runner(model: FusionModel, encoded: EncodedSplit, mask_fn=None):

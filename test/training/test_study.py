@@ -1,0 +1,98 @@
+# Copyright 2026 multimodal_fusion developers
+# SPDX-License-Identifier: Apache-2.0
+"""The strategy study: its protocol pieces, its verdicts, and every strategy for one step."""
+
+import json
+
+import pytest
+import torch
+
+from multimodal_fusion.models.build import build_model
+from multimodal_fusion.modules.fusion import FUSION_BUILDERS
+from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.training import study
+from multimodal_fusion.training.dataset import load_split
+from multimodal_fusion.training.frozen import assemble
+from multimodal_fusion.training.frozen import encode_split
+from multimodal_fusion.training.frozen import fit_tail
+from multimodal_fusion.training.testing import TRAIN_SIZE
+from multimodal_fusion.training.train import model_config
+from multimodal_fusion.training.train import TrainSettings
+
+
+def test_fit_tail_ends_on_the_weights_of_its_best_validation_check(dataset_root):
+    split = load_split('train', TRAIN_SIZE, root=dataset_root)
+    config = model_config(TrainSettings(strategy='gated'))
+    source = build_model('gated', config, pretrained_camera=False)
+    encoded = encode_split(source, split, range(TRAIN_SIZE), batch_size=8)
+    model = assemble('gated', config, source.state_dict())
+    scores = iter([0.2, 0.9, 0.1, 0.3])
+    seen = []
+
+    def validate():
+        seen.append({k: v.clone() for k, v in model.state_dict().items()
+                     if k.startswith('fusion.')})
+        return next(scores)
+
+    fit = fit_tail(model, encoded, split, steps=8, batch_size=8, lr=3e-3,
+                   validate=validate, validate_every=2)
+    assert [step for step, _ in fit.checks] == [2, 4, 6, 8]
+    assert fit.best_step == 4
+    for key, value in seen[1].items():
+        assert torch.equal(model.state_dict()[key], value), key
+    assert not all(torch.equal(seen[1][k], seen[3][k]) for k in seen[1])
+    with pytest.raises(ValueError, match='steps'):
+        fit_tail(model, encoded, split, steps=0)
+
+
+def _row(strategy, score, drops, latency=5.0, std=0.01):
+    return {'strategy': strategy, 'rate': 0.3, 'score': (score, std), 'latency_ms': latency,
+            'drop': {m: (d, 0.0) for m, d in zip(MODALITIES, [0.0] + list(drops))}}
+
+
+def test_each_claim_is_decided_by_the_figures():
+    rows = [_row('cross_modal_attention', 0.80, [0.05] * 4, latency=9.0),
+            _row('attention_bottleneck', 0.795, [0.05] * 4, latency=5.0),
+            _row('token_early', 0.90, [0.10] * 4),
+            _row('decision_average', 0.70, [0.01] * 4),
+            _row('gated', 0.75, [0.02] * 4), _row('feature_concat', 0.74, [0.04] * 4)]
+    text = '\n'.join(study.claims(rows, 0.3))
+    assert '**Cross-modal attention fuses best**: not supported' in text
+    assert '**Decision-level fusion degrades most gracefully**: supported' in text
+    assert '**Bottlenecks cut cost at equal accuracy**: supported' in text
+    assert '**Gating learns which sensor to trust**: supported' in text
+    rows[0]['score'] = (0.91, 0.01)
+    assert 'fuses best**: supported' in '\n'.join(study.claims(rows, 0.3))
+    assert study.claims(rows, 0.0) == []
+
+
+def test_bad_settings_are_refused(tmp_path, capsys):
+    for kwargs in ({'strategies': ('nope',)}, {'steps': 0}, {'seeds': ()},
+                   {'dropouts': (1.0,)}):
+        with pytest.raises(ValueError):
+            study.StudySettings(**kwargs)
+    assert study.main(['--steps', '0', '--out', str(tmp_path)]) == 2
+    assert 'steps' in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkeypatch):
+    out, report = tmp_path / 'out', tmp_path / 'report'
+    args = ['--smoke', '--out', str(out), '--report', str(report), '--workers', '1',
+            '--no-progress']
+    assert study.main(args, dataset_root=tmp_path / 'datasets') == 0
+    results = json.loads((report / 'study.json').read_text())
+    assert {r['strategy'] for r in results['runs']} == set(FUSION_BUILDERS)
+    assert {r['modality'] for r in results['single']} == set(MODALITIES)
+    for record in results['runs']:
+        assert record['steps'] == 1 and set(record['missing']) == set(MODALITIES)
+        assert all(0.0 <= record['test'][m] <= 1.0 for m in study.METRICS)
+    moe = [r for r in results['runs'] if r['strategy'] == 'mixture_of_experts']
+    assert len(moe[0]['experts']) == 4 and sum(moe[0]['experts']) == pytest.approx(1, 1e-3)
+    text = (report / 'study.md').read_text()
+    for name in FUSION_BUILDERS:
+        assert f'| {name} |' in text
+    assert (report / 'pareto.png').stat().st_size > 0
+    # A second run finds every record and trains nothing.
+    monkeypatch.setattr(study, 'execute', lambda run: pytest.fail(f'retrained {run.key}'))
+    assert study.main(args, dataset_root=tmp_path / 'datasets') == 0
