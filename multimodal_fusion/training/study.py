@@ -476,6 +476,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    choices=sorted(FUSION_BUILDERS))
     p.add_argument('--train-size', type=int, default=defaults.train_size)
     p.add_argument('--steps', type=int, default=defaults.steps)
+    p.add_argument('--sweep-steps', type=int, default=defaults.sweep_steps)
+    p.add_argument('--lrs', type=float, nargs='+', default=list(defaults.lrs))
     p.add_argument('--seeds', type=int, nargs='+', default=list(defaults.seeds))
     p.add_argument('--dropouts', type=float, nargs='+', default=list(defaults.dropouts))
     p.add_argument('--workers', type=int, default=2, help='training processes')
@@ -493,12 +495,22 @@ def main(argv: Optional[Sequence[str]] = None, *, dataset_root=None) -> int:
         else:
             settings = StudySettings(strategies=tuple(args.strategies),
                                      train_size=args.train_size, steps=args.steps,
+                                     sweep_steps=args.sweep_steps, lrs=tuple(args.lrs),
                                      seeds=tuple(args.seeds), dropouts=tuple(args.dropouts))
     except ValueError as error:
         print(f'error: {error}', file=sys.stderr)
         return 2
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    # Records are reused by run name alone: a folder serves one set of settings.
+    wanted = json.loads(json.dumps(dataclasses.asdict(settings)))
+    stored = _load(out / 'settings.json')
+    if stored is not None and stored != wanted:
+        changed = sorted(k for k in wanted if stored.get(k) != wanted[k])
+        print(f'error: {out} holds a study with other settings ({", ".join(changed)}); '
+              'give another --out or remove it', file=sys.stderr)
+        return 2
+    _save(out / 'settings.json', wanted)
     progress = not args.no_progress
     prepare(settings, out, pathlib.Path(args.model), workers=args.workers,
             log=print if progress else (lambda *a: None), dataset_root=dataset_root)

@@ -96,3 +96,6 @@ def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkey
     # A second run finds every record and trains nothing.
     monkeypatch.setattr(study, 'execute', lambda run: pytest.fail(f'retrained {run.key}'))
     assert study.main(args, dataset_root=tmp_path / 'datasets') == 0
+    # Other settings in the same folder are refused, not mixed with its records.
+    assert study.main(args + ['--strategies', 'gated'],
+                      dataset_root=tmp_path / 'datasets') == 2
