@@ -206,6 +206,41 @@ def load_model_file(path: os.PathLike | str, *, device: str | torch.device = 'cp
                        _read_text_adapter(path, metadata, extra[TEXT_ADAPTER_FILE]))
 
 
+def load_eager_model(path: os.PathLike | str) -> tuple[nn.Module, LoadedModel]:
+    """The eager model a model file was exported from, with its weights, in eval mode.
+
+    Rebuilt from the file's strategy and configuration (no pretrained camera download),
+    every tensor copied from the scripted module. What evaluation, quantisation and export
+    to other formats start from.
+
+    Returns ``(model, the verified file's contents)``.
+
+    Raises:
+        ModelFileError: the file is not an acceptable model file (see
+            :func:`load_model_file`), or its weights do not fit the model its configuration
+            describes.
+    """
+    from multimodal_fusion.models.build import build_model
+
+    loaded = load_model_file(path)
+    metadata = loaded.metadata
+    try:
+        config = ModelConfig.from_dict(metadata['config'])
+        model = build_model(metadata['strategy'], config, pretrained_camera=False)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelFileError(path, f'cannot rebuild the model from its metadata: '
+                                   f'{error}') from error
+    own = model.state_dict()
+    source = loaded.module.state_dict()
+    missing = sorted(k for k in own if k not in source or source[k].shape != own[k].shape)
+    if missing:
+        raise ModelFileError(path, f'the stored weights do not fit the {metadata["strategy"]} '
+                                   f'model of its config: {len(missing)} tensors missing or '
+                                   f'of another shape, e.g. {missing[:3]}')
+    model.load_state_dict({k: source[k] for k in own})
+    return model.eval(), loaded
+
+
 def _read_text_adapter(path: pathlib.Path, metadata: dict[str, Any],
                        data: bytes) -> Optional[TextAdapter]:
     named = metadata.get('text_adapter')

@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from multimodal_fusion.export.model_file import load_eager_model
 from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.scripting import script_model
 from multimodal_fusion.inference.engine import default_model_path
@@ -210,10 +211,8 @@ def run(args: argparse.Namespace) -> dict:
 
     # The same weights in eager form: its encoder outputs are computed once and every
     # masked variant runs only the fusion and heads (``FusionModel.tail``).
-    eager = build_model(strategy, config, pretrained_camera=False)
-    own = eager.state_dict()
-    source = {k: v for k, v in module.state_dict().items() if k in own}
-    eager.load_state_dict(source)
+    eager = load_eager_model(args.model)[0]
+    source = eager.state_dict()
     log(f'encoding {len(test)} test samples')
     encoded_test = encode_split(eager, test, range(len(test)))
     results['single'] = {}

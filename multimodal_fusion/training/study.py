@@ -48,11 +48,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from multimodal_fusion.export.model_file import load_model_file
+from multimodal_fusion.export.model_file import load_eager_model
 from multimodal_fusion.export.scripting import script_model
 from multimodal_fusion.inference.engine import default_model_path
-from multimodal_fusion.models.build import build_model
-from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.spec import MODALITIES
@@ -149,11 +147,8 @@ def _encoded_path(out: pathlib.Path, split: str, size: int) -> pathlib.Path:
 def prepare(settings: StudySettings, out: pathlib.Path, model_path: pathlib.Path, *,
             workers: int = 2, log=print, dataset_root=None) -> None:
     """Load the splits and the shipped model; encode (or reload the cached encodings)."""
-    module, metadata, adapter = load_model_file(model_path)
-    config = ModelConfig.from_dict(metadata['config'])
-    eager = build_model(metadata['strategy'], config, pretrained_camera=False)
-    own = eager.state_dict()
-    eager.load_state_dict({k: v for k, v in module.state_dict().items() if k in own})
+    eager, (_, metadata, adapter) = load_eager_model(model_path)
+    config = eager.config
     instants = float(metadata['training_summary'].get('settings', {})
                      .get('random_instants', 0.0))
     sizes = {'train': settings.train_size, 'val': settings.val_size, 'test': settings.test_size}

@@ -17,6 +17,7 @@ from multimodal_fusion.export import export_model
 from multimodal_fusion.export import FORMAT_VERSION
 from multimodal_fusion.export import load_model
 from multimodal_fusion.export import ModelFileError
+from multimodal_fusion.export.model_file import load_eager_model
 from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.model_file import METADATA_FILE
 from multimodal_fusion.export.model_file import TEXT_ADAPTER_FILE
@@ -83,6 +84,19 @@ def test_round_trip_outputs_and_metadata(exported):
         'outputs': list(OUTPUT_KEYS),
         'text_adapter': None,
     }
+
+
+def test_the_eager_model_is_rebuilt_from_the_file_with_its_weights(exported, tmp_path):
+    model, path = exported
+    eager, loaded = load_eager_model(path)
+    assert type(eager) is type(model) and not eager.training
+    assert loaded.metadata['strategy'] == 'gated'
+    _assert_parity(model, eager, CONFIG)
+    # Metadata naming a strategy the stored weights are not of is refused, naming the file.
+    wrong = export_model(model, tmp_path / 'wrong.pt', labels=LABELS,
+                         strategy='feature_concat', config=CONFIG, training_summary=SUMMARY)
+    with pytest.raises(ModelFileError, match=r'wrong\.pt.*do not fit the feature_concat'):
+        load_eager_model(wrong)
 
 
 def test_checksum_file_is_sha256sum_compatible(exported):
