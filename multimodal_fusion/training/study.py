@@ -76,13 +76,13 @@ SPLITS: tuple[str, ...] = ('train', 'val', 'test')
 
 @dataclasses.dataclass(frozen=True)
 class StudySettings:
-    """What the study runs (the defaults fit about 3 hours on two CPU cores)."""
+    """What the study runs (the defaults: about 3 hours on two CPU cores)."""
 
     strategies: tuple[str, ...] = tuple(sorted(FUSION_BUILDERS))
     train_size: int = 4000
     val_size: int = 600
     test_size: int = 1000
-    steps: int = 1000
+    steps: int = 800
     batch_size: int = 64
     lrs: tuple[float, ...] = (3e-4, 1e-3, 3e-3)
     sweep_steps: int = 300
