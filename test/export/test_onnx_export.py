@@ -15,14 +15,10 @@ from multimodal_fusion.export.quantize import quantize_model_file
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.models import OUTPUT_KEYS
-from multimodal_fusion.sim.scenario import ScenarioSimulator
 from multimodal_fusion.spec import MODALITIES
-from multimodal_fusion.training.dataset import SPLIT_SEEDS
 
 onnxruntime = pytest.importorskip('onnxruntime')
 pytest.importorskip('onnxscript')  # the dynamo exporter's ONNX builder
-
-SAMPLES = 22  # two of each situation
 
 
 @pytest.fixture(scope='module')
@@ -46,10 +42,9 @@ def session(onnx_path):
 
 
 @pytest.fixture(scope='module')
-def inputs(source):
+def inputs(source, sim_samples):
     """Simulator samples preprocessed as the node does (the model's own text adapter)."""
-    sim = ScenarioSimulator(SPLIT_SEEDS['test'])
-    return source.preprocessor([sim.sample(i).frames for i in range(SAMPLES)]).tensors()
+    return source.preprocessor([s.frames for s in sim_samples]).tensors()
 
 
 def _run(session, tensors):

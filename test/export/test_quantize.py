@@ -19,11 +19,7 @@ from multimodal_fusion.models import OUTPUT_KEYS
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.models.testing import tiny_model_config
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
-from multimodal_fusion.sim.scenario import ScenarioSimulator
-from multimodal_fusion.training.dataset import SPLIT_SEEDS
 
-# Two of each of the 11 situations: the simulator cycles through them by index.
-SAMPLES = 22
 # Outputs computed by convolutions alone (camera trunk, detection head): not quantised.
 CONV_ONLY = ('det_obj', 'det_cls', 'det_box', 'det_color', 'det_size')
 
@@ -41,15 +37,9 @@ def engine(int8_path):
 
 
 @pytest.fixture(scope='module')
-def samples():
-    sim = ScenarioSimulator(SPLIT_SEEDS['test'])
-    return [sim.sample(i) for i in range(SAMPLES)]
-
-
-@pytest.fixture(scope='module')
-def outputs(engine, samples):
+def outputs(engine, sim_samples):
     """``(fp32 outputs, int8 outputs)`` on the samples, preprocessed as the node does."""
-    inputs = engine.preprocessor([s.frames for s in samples]).tensors()
+    inputs = engine.preprocessor([s.frames for s in sim_samples]).tensors()
     fp32 = load_model_file(default_model_path()).module
     with torch.inference_mode():
         return fp32(*inputs), engine.module(*inputs)
@@ -96,17 +86,17 @@ def test_int8_outputs_stay_close_to_fp32(outputs):
         assert error <= 0.15 * scale, (key, error, scale)
 
 
-def test_int8_decisions_equal_fp32(outputs, samples):
+def test_int8_decisions_equal_fp32(outputs, sim_samples):
     fp32, int8 = outputs
     for key in ('situation_logits', 'action_logits', 'target_logits'):
         assert torch.equal(int8[key].argmax(-1), fp32[key].argmax(-1)), key
-    truth = np.array([s.truth.situation for s in samples])
+    truth = np.array([s.truth.situation for s in sim_samples])
     assert (int8['situation_logits'].argmax(-1).numpy() == truth).mean() >= 0.9
 
 
-def test_fusion_engine_runs_the_int8_file(engine, samples, outputs):
+def test_fusion_engine_runs_the_int8_file(engine, sim_samples, outputs):
     fp32, _ = outputs
-    result = engine.infer(samples[5].frames)
+    result = engine.infer(sim_samples[5].frames)
     assert engine.metadata['training_summary']['quantization']['scheme'] == 'int8-dynamic'
     assert engine.text_adapter is not None
     assert result.prediction.situations[0].index == int(fp32['situation_logits'][5].argmax())
