@@ -24,6 +24,7 @@ import json
 import os
 import pathlib
 from typing import Mapping
+from typing import Sequence
 
 import torch
 from torch import Tensor
@@ -159,3 +160,40 @@ class TextAdapter:
             raise TextAdapterError(f'{name} is {tuple(params[name].shape)} in the text encoder '
                                    f'but the adapter changes a {shape} tensor')
         return params[name]
+
+
+def average_adapters(adapters: Sequence[TextAdapter], rank: int, *,
+                     summary: Mapping[str, object] | None = None) -> TextAdapter:
+    """A uniform soup of adapters of one encoder: their mean weight update, at rank ``rank``.
+
+    Every adapter moves the same pretrained weights; averaging the moves (``mean(B @ A)``) and
+    the replaced values (biases, layer norms) gives one encoder between them. Fine-tunings
+    of one pretrained model from different seeds average well, and their average reads
+    inputs none of them was trained on better than a single one (Wortsman et al., "Model
+    soups", ICML 2022). The mean update has up to ``len(adapters) x r`` ranks; it is stored
+    as its best rank-``rank`` approximation (truncated SVD), so the soup ships at one
+    adapter's size.
+
+    Raises:
+        TextAdapterError: no adapters, or adapters of different encoders or parameters.
+    """
+    if not adapters:
+        raise TextAdapterError('average_adapters needs at least one adapter')
+    first = adapters[0]
+    for other in adapters[1:]:
+        if (other.base_model != first.base_model or set(other.lora) != set(first.lora)
+                or set(other.values) != set(first.values)):
+            raise TextAdapterError('adapters of different encoders or parameter sets cannot be '
+                                   f'averaged ({first.base_model} and {other.base_model})')
+    lora = {}
+    for name in first.lora:
+        delta = torch.stack([b.double() @ a.double() for a, b in
+                             (adapter.lora[name] for adapter in adapters)]).mean(0)
+        u, s, vh = torch.linalg.svd(delta, full_matrices=False)
+        kept = min(rank, s.numel())
+        lora[name] = (vh[:kept].float().contiguous(),
+                      (u[:, :kept] * s[:kept]).float().contiguous())
+    values = {name: torch.stack([adapter.values[name].double() for adapter in adapters])
+              .mean(0).float() for name in first.values}
+    return TextAdapter(lora=lora, values=values, base_model=first.base_model,
+                       summary=dict(summary or {}))

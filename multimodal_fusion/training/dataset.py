@@ -53,9 +53,9 @@ from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.spec import MODALITIES
 
 # Bump when the stored fields or their meaning change, or the simulator draws different
-# data for the same config (3: issue 12's phrasings, voices, backgrounds, sensors): old
-# caches then get a new key.
-DATASET_FORMAT_VERSION = 3
+# data for the same config (3: issue 12's phrasings, voices, backgrounds, sensors; 4: more
+# training phrasings per action): old caches then get a new key.
+DATASET_FORMAT_VERSION = 4
 SPLIT_SEEDS: dict[str, int] = {'train': 1, 'val': 2, 'test': 3, 'ci': 4, 'robustness': 5,
                                'robustness_ci': 6}
 CACHE_ENV = 'MMF_CACHE_DIR'

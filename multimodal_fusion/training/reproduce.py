@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """Rebuild the shipped model from scratch: ``python -m multimodal_fusion.training.reproduce``.
 
-Two stages. First the sentence encoder is fine-tuned on commands
-(:mod:`~multimodal_fusion.training.text_adapter`, 2-3 minutes; ``<out>/text_adapter.pt``).
+Two stages. First the sentence encoder is fine-tuned on commands from three seeds, two at a
+time, and the three adapters are averaged into one
+(:func:`~multimodal_fusion.training.text_adapter.train_adapter_soup`, about 8 minutes;
+``<out>/text_adapter.pt``).
 Then the training and validation splits are generated (cached) and read through it, the
 shipped configuration is trained as two single-threaded data-parallel CPU processes
 (``torchrun``, gloo), and the best epoch is exported, with the adapter, over
@@ -56,10 +58,11 @@ def train_adapter(out: str) -> pathlib.Path:
         return path
     import torch
 
-    from multimodal_fusion.training.text_adapter import train_text_adapter
+    from multimodal_fusion.training.text_adapter import train_adapter_soup
 
     torch.set_num_threads(PROCESSES)
-    adapter, _ = train_text_adapter(log=lambda line: print(line, flush=True))
+    adapter, _ = train_adapter_soup(processes=PROCESSES,
+                                    log=lambda line: print(line, flush=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix('.tmp')
     tmp.write_bytes(adapter.to_bytes())

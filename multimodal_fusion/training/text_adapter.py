@@ -37,6 +37,7 @@ import torch
 from torch import nn
 from torch import Tensor
 
+from multimodal_fusion.preprocessing.text_adapter import average_adapters
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim import speech
 from multimodal_fusion.sim.config import SimConfig
@@ -53,6 +54,8 @@ SLOT_CLASSES: tuple[int, ...] = (len(ACTIONS), len(SHAPES) + 1, len(COLORS) + 1,
                                  len(SIZES) + 1, len(POSITIONS) + 1)
 # Scale of the unit-norm sentence vector at the read-out's input (cosine logits).
 _INPUT_SCALE = 5.0
+# The shipped adapter is the soup of these seeds' fine-tunings (train_adapter_soup).
+SOUP_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 
 def command_examples(pool: str, count: int, seed: int, error_rate: float,
@@ -261,6 +264,56 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
     return model.adapter(summary), scores
 
 
+def _train_one(settings: AdapterSettings) -> tuple[bytes, dict[str, dict[str, float]]]:
+    """A worker process's :func:`train_text_adapter`, one thread, quiet."""
+    torch.set_num_threads(1)
+    adapter, scores = train_text_adapter(settings, log=lambda line: print(
+        f'[seed {settings.seed}] {line}', flush=True))
+    return adapter.to_bytes(), scores
+
+
+def train_adapter_soup(settings: AdapterSettings = AdapterSettings(),
+                       seeds: Sequence[int] = SOUP_SEEDS, *, processes: int = 2,
+                       log=print) -> tuple[TextAdapter, dict[int, dict[str, dict[str, float]]]]:
+    """Train one adapter per seed and return their soup, with each seed's read-out scores.
+
+    The seeds' adapters are averaged by
+    :func:`~multimodal_fusion.preprocessing.text_adapter.average_adapters` at
+    ``settings.rank``. A single fine-tuning reads the words training never showed it by
+    the luck of its seed: which unseen verb lands nearer which action changes from seed to
+    seed (docs/training.md has the figures), and their average is steadier. Seeds are
+    trained in ``processes`` worker processes of one thread each.
+    """
+    runs = [dataclasses.replace(settings, seed=int(seed)) for seed in seeds]
+    if not runs:
+        raise ValueError('train_adapter_soup needs at least one seed')
+    start = time.time()
+    if processes > 1 and len(runs) > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(processes, len(runs)),
+                                 mp_context=multiprocessing.get_context('spawn')) as pool:
+            results = list(pool.map(_train_one, runs))
+        adapters = [TextAdapter.from_bytes(data) for data, _ in results]
+        scores = {run.seed: score for run, (_, score) in zip(runs, results)}
+    else:
+        adapters, scores = [], {}
+        for run in runs:
+            adapter, scores[run.seed] = train_text_adapter(run, log=log)
+            adapters.append(adapter)
+    summary = {'settings': dataclasses.asdict(settings), 'soup_seeds': [r.seed for r in runs],
+               'readout_accuracy': {str(seed): {pool: {k: round(v, 4) for k, v in d.items()}
+                                                for pool, d in score.items()}
+                                    for seed, score in scores.items()},
+               'train_seconds': round(time.time() - start, 1), 'torch': str(torch.__version__)}
+    soup = adapters[0] if len(adapters) == 1 else average_adapters(
+        adapters, settings.rank, summary=summary)
+    log(f'text adapter soup of seeds {[r.seed for r in runs]} '
+        f'({time.time() - start:.0f} s)')
+    return soup, scores
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     defaults = AdapterSettings()
     p = argparse.ArgumentParser(prog='python -m multimodal_fusion.training.text_adapter',
@@ -270,17 +323,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument('--epochs', type=int, default=defaults.epochs)
     p.add_argument('--rank', type=int, default=defaults.rank)
     p.add_argument('--lr', type=float, default=defaults.lr)
-    p.add_argument('--seed', type=int, default=defaults.seed)
-    p.add_argument('--threads', type=int, default=0, help='torch threads (0: torch default)')
+    p.add_argument('--seeds', type=int, nargs='+', default=list(SOUP_SEEDS),
+                   help='one adapter per seed, averaged into one (a single seed: no soup)')
+    p.add_argument('--processes', type=int, default=2,
+                   help='seeds trained at once, one thread each')
+    p.add_argument('--threads', type=int, default=0,
+                   help='torch threads of a single-seed run (0: torch default)')
     args = p.parse_args(argv)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     try:
         settings = AdapterSettings(commands=args.commands, epochs=args.epochs, rank=args.rank,
-                                   lr=args.lr, seed=args.seed)
+                                   lr=args.lr, seed=args.seeds[0])
     except ValueError as error:
         p.error(str(error))
-    adapter, _ = train_text_adapter(settings)
+    if args.processes < 1:
+        p.error(f'--processes must be >= 1, got {args.processes}')
+    adapter, _ = train_adapter_soup(settings, args.seeds, processes=args.processes)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(adapter.to_bytes())
     print(f'wrote {args.out} ({adapter.parameter_count} numbers, key {adapter.key})')

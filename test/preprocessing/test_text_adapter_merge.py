@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch import nn
 
+from multimodal_fusion.preprocessing.text_adapter import average_adapters
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.preprocessing.text_adapter import TextAdapterError
 
@@ -111,3 +112,52 @@ def test_unreadable_bytes_and_files_raise_clear_errors(tmp_path):
     good = tmp_path / 'good.pt'
     good.write_bytes(_adapter().to_bytes())
     assert TextAdapter.from_file(good).key == _adapter().key
+
+
+def _random_adapter(seed: int, rank: int = 2, base_model: str = 'stand-in') -> TextAdapter:
+    g = torch.Generator().manual_seed(seed)
+    return TextAdapter(lora={'dense.weight': (torch.randn(rank, 4, generator=g),
+                                              torch.randn(3, rank, generator=g))},
+                       values={'dense.bias': torch.randn(3, generator=g),
+                               'norm.weight': torch.rand(3, generator=g) + 0.5},
+                       base_model=base_model)
+
+
+def test_a_soup_applies_the_mean_update_and_the_mean_values():
+    adapters = [_random_adapter(seed) for seed in (1, 2, 3)]
+    # Rank 3 holds the whole mean of the 3x4 updates: applying the soup equals averaging
+    # the weights each adapter gives.
+    soup = average_adapters(adapters, rank=3, summary={'seeds': [1, 2, 3]})
+    assert soup.summary == {'seeds': [1, 2, 3]} and soup.base_model == 'stand-in'
+    merged = []
+    for adapter in adapters + [soup]:
+        module = _Wrapper()
+        adapter.apply_to(module)
+        merged.append({k: v.detach() for k, v in module.named_parameters()})
+    for name in merged[0]:
+        torch.testing.assert_close(merged[-1][name],
+                                   torch.stack([m[name] for m in merged[:-1]]).mean(0))
+
+
+def test_a_soup_is_stored_at_the_requested_rank_as_its_best_approximation():
+    adapters = [_random_adapter(seed) for seed in (1, 2, 3)]
+    soup = average_adapters(adapters, rank=1)
+    a, b = soup.lora['dense.weight']
+    assert a.shape == (1, 4) and b.shape == (3, 1)
+    mean = torch.stack([b @ a for a, b in (x.lora['dense.weight'] for x in adapters)]).mean(0)
+    s = torch.linalg.svdvals(mean)
+    # Eckart-Young: the error of the best rank-1 approximation is the second singular value.
+    assert torch.linalg.matrix_norm(mean - b @ a, ord=2).item() == pytest.approx(
+        s[1].item(), rel=1e-4)
+    # One adapter is its own soup.
+    single = average_adapters(adapters[:1], rank=2)
+    a1, b1 = adapters[0].lora['dense.weight']
+    torch.testing.assert_close(single.lora['dense.weight'][1] @ single.lora['dense.weight'][0],
+                               b1 @ a1)
+
+
+def test_adapters_of_different_encoders_are_not_averaged():
+    with pytest.raises(TextAdapterError, match='at least one'):
+        average_adapters([], rank=2)
+    with pytest.raises(TextAdapterError, match='cannot be averaged'):
+        average_adapters([_random_adapter(1), _random_adapter(2, base_model='other')], rank=2)

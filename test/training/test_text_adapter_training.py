@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Fine-tuning the real MiniLM on commands, and the adapter merged into the traced encoder."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
+from multimodal_fusion.preprocessing.text_adapter import average_adapters
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 from multimodal_fusion.sim.vocab import ACTIONS
@@ -14,6 +17,7 @@ from multimodal_fusion.training import text_adapter as stage
 from multimodal_fusion.training.text_adapter import AdapterSettings
 from multimodal_fusion.training.text_adapter import command_examples
 from multimodal_fusion.training.text_adapter import SLOT_CLASSES
+from multimodal_fusion.training.text_adapter import train_adapter_soup
 from multimodal_fusion.training.text_adapter import train_text_adapter
 
 SENTENCES = ['stop', 'hey robot, could you hand me the small ball on the left please',
@@ -85,3 +89,21 @@ def test_cli_refuses_bad_settings_with_a_usage_error(capsys):
         stage.main(['--out', 'unused.pt', '--rank', '0'])
     assert exit_info.value.code == 2
     assert 'rank' in capsys.readouterr().err
+
+
+def test_a_soup_of_two_seeds_trains_each_and_averages_them():
+    lines = []
+    settings = AdapterSettings(commands=96, chatter_fraction=0.1, epochs=1, batch_size=16,
+                               rank=4, lr=1e-3)
+    soup, scores = train_adapter_soup(settings, (3, 4), processes=1, log=lines.append)
+    assert set(scores) == {3, 4} and all(set(s) == {'train', 'held_out'}
+                                         for s in scores.values())
+    assert soup.summary['soup_seeds'] == [3, 4] and any('soup' in line for line in lines)
+    one = {seed: train_text_adapter(dataclasses.replace(settings, seed=seed),
+                                    log=lambda line: None)[0] for seed in (3, 4)}
+    # Training is deterministic per seed, so the soup is the average of these two.
+    want = average_adapters(list(one.values()), rank=4)
+    for name, (a, b) in soup.lora.items():
+        torch.testing.assert_close(b @ a, want.lora[name][1] @ want.lora[name][0])
+    a, b = soup.lora[next(iter(soup.lora))]
+    assert a.shape[0] == 4
