@@ -74,8 +74,9 @@ SHORT_OF_TARGET = ('phrasing',)
 
 @pytest.mark.parametrize('condition', [
     pytest.param(c, marks=pytest.mark.xfail(
-        strict=True, reason='on this small split unseen phrasings score action 0.886 and grounding 0.875 '
-        "('motion toward' read as look_at); the full report meets 0.90 (0.949, 0.927)"))
+        strict=True, reason='on this small split unseen phrasings score action 0.886 and '
+        "grounding 0.875 ('motion toward' read as look_at); the full report meets 0.90 "
+        '(0.949, 0.927)'))
     if c in SHORT_OF_TARGET else c for c in CONDITIONS])
 def test_condition_meets_its_targets(scores, condition):
     assert not scores[condition].misses(Targets()), scores[condition].to_json()
