@@ -265,7 +265,7 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
 
 
 def _train_one(settings: AdapterSettings) -> tuple[bytes, dict[str, dict[str, float]]]:
-    """A worker process's :func:`train_text_adapter`, one thread, quiet."""
+    """A worker process's :func:`train_text_adapter`: one thread, its log lines tagged by seed."""
     torch.set_num_threads(1)
     adapter, scores = train_text_adapter(settings, log=lambda line: print(
         f'[seed {settings.seed}] {line}', flush=True))
