@@ -57,6 +57,11 @@ class Output:
     detections: Optional[object] = None
     received_ns: int = 0
 
+    @property
+    def complete(self) -> bool:
+        """Whether all three outputs of the frame have arrived (they come on three topics)."""
+        return None not in (self.situation, self.action, self.detections)
+
 
 @dataclass
 class Recording:
