@@ -238,10 +238,15 @@ class NodeControl:
             by a new one. Fast DDS on a loaded machine has been seen never to match one
             client of a node whose other services it had matched (CI, a lifecycle
             ``change_state`` still unseen after 120 s); a new client runs discovery again.
+        fresh_participant_s: how long a service may stay unseen, replaced clients and all,
+            before the clients move to a node of a context of their own: a new DDS
+            participant, whose discovery starts over (CI again: ``change_state`` unseen
+            through seven replaced clients in 120 s while ``set_parameters`` answered).
+            :meth:`close` ends that context.
     """
 
     def __init__(self, node: Node, target: str = '/fusion_node',
-                 rediscover_s: float = 15.0) -> None:
+                 rediscover_s: float = 15.0, fresh_participant_s: float = 40.0) -> None:
         from lifecycle_msgs.srv import ChangeState
         from lifecycle_msgs.srv import GetState
         from rcl_interfaces.srv import SetParameters
@@ -254,19 +259,65 @@ class NodeControl:
         self._clients = {name: node.create_client(kind, f'{target}/{name}')
                          for name, kind in self._services.items()}
         self.recreated = 0  # clients replaced because their service stayed unseen
+        self._fresh_participant_s = fresh_participant_s
+        self.fresh_participants = 0  # times the clients moved to a new participant
+        self._own: Optional[tuple] = None  # (context, node, executor, thread) of that move
+
+    def _move_to_fresh_participant(self) -> None:
+        import rclpy
+        from rclpy.context import Context
+
+        if self._own is None:
+            for client in self._clients.values():
+                self._node.destroy_client(client)
+        else:
+            self.close()  # its node, and the clients on it, go with it
+        context = Context()
+        rclpy.init(context=context)
+        node = rclpy.create_node(f'node_control_{self.fresh_participants}', context=context)
+        # The clients exist before the executor first waits, so its wait set holds them.
+        self._clients = {name: node.create_client(kind, f'{self._target}/{name}')
+                         for name, kind in self._services.items()}
+        executor = SingleThreadedExecutor(context=context)
+        executor.add_node(node)
+        thread = threading.Thread(target=executor.spin, daemon=True)
+        thread.start()
+        self._own = (context, node, executor, thread)
+        self._node = node
+        self.fresh_participants += 1
+
+    def close(self) -> None:
+        """End the context of a move to a fresh participant (nothing without one)."""
+        if self._own is None:
+            return
+        import rclpy
+
+        context, node, executor, thread = self._own
+        self._own = None
+        executor.shutdown()
+        thread.join(timeout=10.0)
+        node.destroy_node()
+        rclpy.try_shutdown(context=context)
 
     def _ready_client(self, name: str, deadline: float):
         # Polled here rather than with wait_for_service, which gives up at once when it
         # finds the service not ready in one quick look on a loaded machine.
         client = self._clients[name]
-        since = time.monotonic()
+        started = since = time.monotonic()
+        moved = False
         while not client.service_is_ready():
             now = time.monotonic()
             if now > deadline:
                 raise TimeoutError(f'service {client.srv_name} not available '
                                    f'(context ok: {client.context.ok()}; '
-                                   f'clients replaced: {self.recreated})')
-            if now - since > self._rediscover_s:
+                                   f'clients replaced: {self.recreated}; '
+                                   f'fresh participants: {self.fresh_participants})')
+            if not moved and now - started > self._fresh_participant_s:
+                self._move_to_fresh_participant()
+                client = self._clients[name]
+                moved = True
+                since = now
+            elif now - since > self._rediscover_s:
                 self._node.destroy_client(client)
                 client = self._node.create_client(self._services[name],
                                                   f'{self._target}/{name}')

@@ -55,9 +55,36 @@ def test_a_client_whose_service_stays_unseen_is_replaced_and_the_call_then_succe
             late['node'].destroy_node()
 
 
+def test_clients_move_to_a_fresh_participant_when_replacing_them_does_not_help(helper):
+    control = NodeControl(helper, target='/later_lifecycle_node', rediscover_s=0.3,
+                          fresh_participant_s=1.0)
+    # Its own node name: the first test's node of the same name may still be known to DDS.
+    late = {}
+
+    def start_late():
+        late['node'] = LifecycleNode('later_lifecycle_node')
+        late['executor'] = spin_in_background(late['node'])
+
+    timer = threading.Timer(2.0, start_late)
+    timer.start()
+    try:
+        # The clients moved to a node of their own context, which found the service.
+        assert control.transition('configure', timeout=60.0)
+        assert control.fresh_participants == 1
+        assert control.state() == 'inactive'
+        assert control.set_parameters(use_sim_time=False) == [(True, '')]
+    finally:
+        control.close()
+        timer.join()
+        if 'executor' in late:
+            late['executor'].shutdown()
+            late['node'].destroy_node()
+
+
 def test_a_service_that_never_appears_times_out_naming_it(helper):
     node = helper
     control = NodeControl(node, target='/nobody_here', rediscover_s=0.3)
     with pytest.raises(TimeoutError, match='/nobody_here/get_state not available'):
         control.state(timeout=1.0)
     assert control.recreated >= 2
+    assert control.fresh_participants == 0  # not within one second

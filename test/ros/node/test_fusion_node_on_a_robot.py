@@ -105,6 +105,7 @@ def _start(tmp_path, camera: str):
     def close():
         driver.close()
         code = stop_process(proc)
+        robot.control.close()
         executor.shutdown()
         helper.destroy_node()
         recorder.close()
