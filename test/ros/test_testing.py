@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import pytest
@@ -28,19 +29,31 @@ def helper():
     rclpy.try_shutdown()
 
 
+@contextlib.contextmanager
+def lifecycle_node_after(delay_s: float, name: str):
+    """A lifecycle node ``name`` that starts ``delay_s`` after the block is entered."""
+    late = {}
+
+    def start():
+        late['node'] = LifecycleNode(name)
+        late['executor'] = spin_in_background(late['node'])
+
+    timer = threading.Timer(delay_s, start)
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.join()
+        if 'executor' in late:
+            late['executor'].shutdown()
+            late['node'].destroy_node()
+
+
 def test_a_client_whose_service_stays_unseen_is_replaced_and_the_call_then_succeeds(helper):
     node = helper
     control = NodeControl(node, target='/late_lifecycle_node', rediscover_s=0.5)
-    late = {}
-
-    def start_late():
-        late['node'] = LifecycleNode('late_lifecycle_node')
-        late['executor'] = spin_in_background(late['node'])
-
     # The service appears only after the first client has waited past rediscover_s.
-    timer = threading.Timer(1.5, start_late)
-    timer.start()
-    try:
+    with lifecycle_node_after(1.5, 'late_lifecycle_node'):
         assert control.transition('configure', timeout=60.0)
         assert control.state() == 'inactive'
         assert control.recreated >= 1
@@ -48,37 +61,20 @@ def test_a_client_whose_service_stays_unseen_is_replaced_and_the_call_then_succe
         before = control.recreated
         assert control.transition('activate', timeout=60.0)
         assert control.recreated == before
-    finally:
-        timer.join()
-        if 'executor' in late:
-            late['executor'].shutdown()
-            late['node'].destroy_node()
 
 
 def test_clients_move_to_a_fresh_participant_when_replacing_them_does_not_help(helper):
     control = NodeControl(helper, target='/later_lifecycle_node', rediscover_s=0.3,
                           fresh_participant_s=1.0)
-    # Its own node name: the first test's node of the same name may still be known to DDS.
-    late = {}
-
-    def start_late():
-        late['node'] = LifecycleNode('later_lifecycle_node')
-        late['executor'] = spin_in_background(late['node'])
-
-    timer = threading.Timer(2.0, start_late)
-    timer.start()
     try:
-        # The clients moved to a node of their own context, which found the service.
-        assert control.transition('configure', timeout=60.0)
-        assert control.fresh_participants == 1
-        assert control.state() == 'inactive'
-        assert control.set_parameters(use_sim_time=False) == [(True, '')]
+        with lifecycle_node_after(2.0, 'later_lifecycle_node'):
+            # The clients moved to a node of their own context, which found the service.
+            assert control.transition('configure', timeout=60.0)
+            assert control.fresh_participants == 1
+            assert control.state() == 'inactive'
+            assert control.set_parameters(use_sim_time=False) == [(True, '')]
     finally:
         control.close()
-        timer.join()
-        if 'executor' in late:
-            late['executor'].shutdown()
-            late['node'].destroy_node()
 
 
 def test_a_service_that_never_appears_times_out_naming_it(helper):
