@@ -243,10 +243,23 @@ class NodeControl:
             participant, whose discovery starts over (CI again: ``change_state`` unseen
             through seven replaced clients in 120 s while ``set_parameters`` answered).
             :meth:`close` ends that context.
+        answer_s: how long one request waits for its answer before it is taken as lost and
+            sent again from a new client (CI: a ``change_state`` request to a service the
+            client saw went unanswered for 120 s; a server drops a response when it has not
+            yet matched the client's response reader). A lost ``change_state`` is not sent
+            twice when the node's state shows the transition was made.
     """
 
+    # The state each transition leads to, by which a lost answer is told from a lost request.
+    _GOAL = {'configure': 'inactive', 'activate': 'active', 'deactivate': 'inactive',
+             'cleanup': 'unconfigured'}
+    _START = {'configure': 'unconfigured', 'activate': 'inactive', 'deactivate': 'active',
+              'cleanup': 'inactive'}
+    RESEND = object()  # what ``after_silence`` returns for a request to be sent again
+
     def __init__(self, node: Node, target: str = '/fusion_node',
-                 rediscover_s: float = 15.0, fresh_participant_s: float = 40.0) -> None:
+                 rediscover_s: float = 15.0, fresh_participant_s: float = 40.0,
+                 answer_s: float = 20.0) -> None:
         from lifecycle_msgs.srv import ChangeState
         from lifecycle_msgs.srv import GetState
         from rcl_interfaces.srv import SetParameters
@@ -259,6 +272,8 @@ class NodeControl:
         self._clients = {name: node.create_client(kind, f'{target}/{name}')
                          for name, kind in self._services.items()}
         self.recreated = 0  # clients replaced because their service stayed unseen
+        self._answer_s = answer_s
+        self.unanswered = 0  # requests whose answer never came within answer_s
         self._fresh_participant_s = fresh_participant_s
         self.fresh_participants = 0  # times the clients moved to a new participant
         self._own: Optional[tuple] = None  # (context, node, executor, thread) of that move
@@ -327,15 +342,45 @@ class NodeControl:
             time.sleep(0.1)
         return client
 
-    def _call(self, name: str, request, timeout: float):
+    def _call(self, name: str, request, timeout: float, after_silence=None):
+        """Send ``request``; again from a new client each time its answer is late.
+
+        Earlier requests stay pending, and the first answer to any of them is returned.
+        ``after_silence`` is asked each time the answers are late: it returns a response
+        (the request took effect, only its answer was lost), ``RESEND``, or None to wait on.
+        """
         deadline = time.monotonic() + timeout
-        client = self._ready_client(name, deadline)
-        future = client.call_async(request)
-        while not future.done():
-            if time.monotonic() > deadline:
-                raise TimeoutError(f'no answer from {client.srv_name}')
-            time.sleep(0.02)
-        return future.result()
+        pending = []  # (node, client, future) of every request sent by this call
+        try:
+            while True:
+                client = self._ready_client(name, deadline)
+                pending.append((self._node, client, client.call_async(request)))
+                verdict = None
+                while verdict is not self.RESEND:
+                    look = min(deadline, time.monotonic() + self._answer_s)
+                    while time.monotonic() < look:
+                        for _, _, future in pending:
+                            if future.done():
+                                return future.result()
+                        time.sleep(0.02)
+                    self.unanswered += 1
+                    if time.monotonic() >= deadline:
+                        raise TimeoutError(
+                            f'no answer from {client.srv_name} ({len(pending)} requests, '
+                            f'{self.unanswered} waits of {self._answer_s:g} s unanswered, '
+                            f'clients replaced: {self.recreated}, '
+                            f'fresh participants: {self.fresh_participants})')
+                    verdict = after_silence() if after_silence is not None else self.RESEND
+                    if verdict not in (None, self.RESEND):
+                        return verdict
+                # A new client, with a new response reader for the server to discover.
+                self._clients[name] = self._node.create_client(self._services[name],
+                                                               f'{self._target}/{name}')
+                self.recreated += 1
+        finally:
+            for node, old, _ in pending:
+                if old is not self._clients[name]:
+                    node.destroy_client(old)
 
     def transition(self, label: str, timeout: float = 120.0) -> bool:
         """Trigger ``configure``, ``activate``, ``deactivate``, ``cleanup``; True on success."""
@@ -348,7 +393,20 @@ class NodeControl:
                'cleanup': Transition.TRANSITION_CLEANUP}
         request = ChangeState.Request()
         request.transition.id = ids[label]
-        return bool(self._call('change_state', request, timeout).success)
+
+        def after_silence():
+            # The node's state tells a lost answer (the goal reached) from a lost request
+            # (still where it was); no state, or one in between, and the call waits on.
+            try:
+                reached = self.state(timeout=2 * self._answer_s)
+            except TimeoutError:
+                return None
+            if reached == self._GOAL[label]:
+                return ChangeState.Response(success=True)
+            return self.RESEND if reached == before else None
+
+        before = self._START[label]
+        return bool(self._call('change_state', request, timeout, after_silence).success)
 
     def state(self, timeout: float = 10.0) -> str:
         from lifecycle_msgs.srv import GetState

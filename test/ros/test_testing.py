@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 
+from lifecycle_msgs.srv import ChangeState
+from lifecycle_msgs.srv import GetState
 import pytest
 import rclpy
+from rclpy.callback_groups import ReentrantCallbackGroup
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.lifecycle import LifecycleNode
 from rclpy.node import Node
 
@@ -47,6 +52,88 @@ def lifecycle_node_after(delay_s: float, name: str):
         if 'executor' in late:
             late['executor'].shutdown()
             late['node'].destroy_node()
+
+
+class LateAnswers:
+    """``change_state`` and ``get_state`` of a node whose first answers come too late.
+
+    A transition takes effect at once, but the answers to the first ``late`` change_state
+    requests come only after ``delay_s``: what a client sees when the server dropped them.
+    """
+
+    def __init__(self, name: str, late: int, delay_s: float, lose_request: bool = False,
+                 late_get: int = 0):
+        self.node = Node(name)
+        self.state = 'active'
+        self.requests = self.get_requests = 0
+        self._late_get = late_get
+        self._late, self._delay_s, self._lose_request = late, delay_s, lose_request
+        group = ReentrantCallbackGroup()
+        self.node.create_service(ChangeState, f'{name}/change_state', self._change,
+                                 callback_group=group)
+        self.node.create_service(GetState, f'{name}/get_state', self._get,
+                                 callback_group=group)
+        self.executor = MultiThreadedExecutor(num_threads=4)
+        self.executor.add_node(self.node)
+        self._thread = threading.Thread(target=self.executor.spin, daemon=True)
+        self._thread.start()
+
+    def _change(self, request, response):
+        self.requests += 1
+        late = self.requests <= self._late
+        if not (late and self._lose_request):
+            self.state = 'inactive'  # every request here is a deactivate
+        if late:
+            time.sleep(self._delay_s)
+        response.success = True
+        return response
+
+    def _get(self, request, response):
+        self.get_requests += 1
+        response.current_state.label = self.state
+        if self.get_requests <= self._late_get:
+            time.sleep(self._delay_s)
+        return response
+
+    def close(self):
+        self.executor.shutdown()
+        self._thread.join(timeout=10.0)
+        self.node.destroy_node()
+
+
+@pytest.fixture
+def late_answers():
+    made = []
+    yield lambda *args, **kwargs: made.append(LateAnswers(*args, **kwargs)) or made[-1]
+    for server in made:
+        server.close()
+
+
+def test_a_lost_answer_to_a_transition_that_was_made_is_not_sent_again(helper, late_answers):
+    server = late_answers('slow_to_answer', late=1, delay_s=5.0)
+    control = NodeControl(helper, target='/slow_to_answer', answer_s=1.0)
+    assert control.transition('deactivate', timeout=30.0)
+    # The node's state showed the transition made: the request went once.
+    assert control.unanswered == 1
+    assert server.requests == 1
+
+
+def test_a_lost_transition_request_is_sent_again_from_a_new_client(helper, late_answers):
+    # The first request never took effect (the node is still active): it goes again.
+    server = late_answers('lost_request', late=1, delay_s=5.0, lose_request=True)
+    control = NodeControl(helper, target='/lost_request', answer_s=1.0)
+    assert control.transition('deactivate', timeout=30.0)
+    assert server.requests == 2
+    assert control.recreated == 1
+    assert server.state == 'inactive'
+
+
+def test_a_query_whose_answer_is_late_is_sent_again(helper, late_answers):
+    server = late_answers('slow_state', late=0, delay_s=5.0, late_get=1)
+    control = NodeControl(helper, target='/slow_state', answer_s=1.0)
+    assert control.state(timeout=30.0) == 'active'
+    assert control.unanswered == 1
+    assert server.get_requests == 2
 
 
 def test_a_client_whose_service_stays_unseen_is_replaced_and_the_call_then_succeeds(helper):
