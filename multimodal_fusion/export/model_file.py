@@ -31,7 +31,7 @@ from torch import nn
 import multimodal_fusion
 from multimodal_fusion.export.scripting import script_model
 from multimodal_fusion.models.config import ModelConfig
-from multimodal_fusion.models.fusion_model import OUTPUT_KEYS
+from multimodal_fusion.models.fusion_model import output_keys
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.preprocessing.text_adapter import TextAdapterError
 from multimodal_fusion.spec import MODALITIES
@@ -106,7 +106,7 @@ def export_model(model: nn.Module, path: os.PathLike | str, *,
         'training_summary': dict(training_summary),
         'dtype': 'float16' if fp16 else 'float32',
         'inputs': list(INPUTS),
-        'outputs': list(OUTPUT_KEYS),
+        'outputs': list(output_keys(config)),
         'text_adapter': None if text_adapter is None else {
             'key': text_adapter.key, 'base_model': text_adapter.base_model,
             'parameters': text_adapter.parameter_count,

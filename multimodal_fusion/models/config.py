@@ -39,6 +39,9 @@ class ModelConfig:
         num_colors: colour words the detector tells apart (and the command may say).
         num_sizes: size words the detector tells apart (and the command may say).
         dropout: dropout in the heads and on the text embedding.
+        relations: the referring head also reads relations to another object ('the cube
+            left of the ball'; experimental, see ``SimConfig.relations``). Model files from
+            before relations have none: ``from_dict`` reads a missing key as ``False``.
     """
 
     spec: ModalitySpec = DEFAULT_SPEC
@@ -55,6 +58,7 @@ class ModelConfig:
     num_colors: int = 4
     num_sizes: int = 2
     dropout: float = 0.1
+    relations: bool = False
 
     def __post_init__(self) -> None:
         if self.camera_backbone not in CAMERA_BACKBONES:
@@ -107,6 +111,7 @@ class ModelConfig:
             fusion = dict(data['fusion'])
             fusion['modalities'] = tuple(fusion['modalities'])
             fields = {k: v for k, v in data.items() if k not in ('spec', 'fusion')}
+            fields.setdefault('relations', False)  # written before relations existed
             return cls(spec=ModalitySpec.from_dict(data['spec']), fusion=FusionConfig(**fusion),
                        **fields)
         except (KeyError, TypeError) as error:

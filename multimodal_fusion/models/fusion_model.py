@@ -39,6 +39,13 @@ OUTPUT_KEYS: tuple[str, ...] = (
     'det_obj', 'det_cls', 'det_box', 'det_ref', 'modality_weights',
     'det_color', 'det_size', 'ref_refers', 'ref_shape', 'ref_color', 'ref_size',
     'ref_position')
+# What a model whose referring head reads relations (``ModelConfig.relations``) adds.
+RELATION_OUTPUT_KEYS: tuple[str, ...] = ('ref_relation', 'ref_anchor_shape', 'ref_anchor_color')
+
+
+def output_keys(config: ModelConfig) -> tuple[str, ...]:
+    """The keys of the output dict of a model built from ``config``, in order."""
+    return OUTPUT_KEYS + (RELATION_OUTPUT_KEYS if config.relations else ())
 
 
 def _camera_backbone(config: ModelConfig, *, pretrained: bool) -> nn.Module:
@@ -89,7 +96,9 @@ class FusionModel(nn.Module):
     * ``ref_refers`` ``(b,)``, ``ref_shape`` ``(b, num_object_classes + 1)``, ``ref_color``
       ``(b, num_colors + 1)``, ``ref_size`` ``(b, num_sizes + 1)``, ``ref_position``
       ``(b, 4)``: the words of the referring expression as the model reads them (see
-      :class:`~multimodal_fusion.modules.heads.ReferringHead`)
+      :class:`~multimodal_fusion.modules.heads.ReferringHead`); with ``config.relations``
+      also ``ref_relation`` ``(b, 3)``, ``ref_anchor_shape`` ``(b, num_object_classes + 1)``
+      and ``ref_anchor_color`` ``(b, num_colors + 1)``
 
     The camera's fusion tokens are its pooled map plus one object-summary token built from
     the detector's outputs (:class:`~multimodal_fusion.modules.heads.ObjectSummary`); the
@@ -105,6 +114,7 @@ class FusionModel(nn.Module):
     use_text: Final[bool]
     use_touch: Final[bool]
     use_proprio: Final[bool]
+    relations: Final[bool]
 
     def __init__(self, *, config: ModelConfig, fusion: nn.Module,
                  pretrained_camera: bool = True) -> None:
@@ -119,6 +129,7 @@ class FusionModel(nn.Module):
         self.use_text = 'text' in used
         self.use_touch = 'touch' in used
         self.use_proprio = 'proprio' in used
+        self.relations = config.relations
         self.register_buffer('mask_columns', torch.tensor(
             [MODALITIES.index(name) for name in used], dtype=torch.long), persistent=False)
 
@@ -169,7 +180,8 @@ class FusionModel(nn.Module):
         self.referring_head = ReferringHead(dim=dim, hidden=hidden,
                                             num_classes=config.num_object_classes,
                                             num_colors=config.num_colors,
-                                            num_sizes=config.num_sizes, dropout=config.dropout)
+                                            num_sizes=config.num_sizes, dropout=config.dropout,
+                                            relations=config.relations)
 
     def fit_normalisers(self, *, audio: Tensor | np.ndarray | None = None,
                         touch: Tensor | np.ndarray | None = None,
@@ -232,7 +244,7 @@ class FusionModel(nn.Module):
         all_weights = torch.zeros(mask.shape[0], mask.shape[1], dtype=weights.dtype,
                                   device=weights.device)
         all_weights = all_weights.index_copy(1, self.mask_columns, weights)
-        return {
+        outputs = {
             'situation_logits': self.situation_head(fused).float() + evidence,
             'action_logits': self.action_head(fused).float(),
             'target_logits': self.target_head(fused).float(),
@@ -250,6 +262,11 @@ class FusionModel(nn.Module):
             'ref_size': referring.size.float(),
             'ref_position': referring.position.float(),
         }
+        if self.relations:
+            outputs['ref_relation'] = referring.relation.float()
+            outputs['ref_anchor_shape'] = referring.anchor_shape.float()
+            outputs['ref_anchor_color'] = referring.anchor_color.float()
+        return outputs
 
     def forward(self, camera: Tensor, audio: Tensor, text: Tensor, touch: Tensor,
                 proprio: Tensor, mask: Tensor) -> Dict[str, Tensor]:

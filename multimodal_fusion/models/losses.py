@@ -27,11 +27,18 @@ from torch import Tensor
 from torch.nn import functional as F
 
 from multimodal_fusion.modules.heads import POSITION_ORDER
+from multimodal_fusion.modules.heads import RELATION_ORDER
 
 # Class index meaning "not labelled": skipped by the classification losses.
 IGNORE_INDEX = -1
 # Position words of a referring expression (``heads.POSITION_ORDER``).
 NUM_POSITIONS = len(POSITION_ORDER)
+# Relations to another object (``heads.RELATION_ORDER``).
+NUM_RELATIONS = len(RELATION_ORDER)
+# Words of a referring expression: shape, colour, size, position, relation, and the
+# anchor's shape and colour.
+REFERENCE_WORDS = 7
+_RELATION_WORDS = ('ref_relation', 'ref_anchor_shape', 'ref_anchor_color')
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,10 @@ class Annotation:
             when unknown (the colour loss then skips the sample).
         sizes: ``(k,)`` size index per box, as ``colors``.
         reference: the words of the command's referring expression as ``(class, colour,
-            size, position)`` indices, -1 where a word is not said (position indexes
-            ``heads.POSITION_ORDER``); ``None`` when the command names no object (or there
-            is no command).
+            size, position, relation, anchor class, anchor colour)`` indices, -1 where a
+            word is not said (position indexes ``heads.POSITION_ORDER``, relation
+            ``heads.RELATION_ORDER``; the last three may be left out: not said); ``None``
+            when the command names no object (or there is no command).
         boxes_known: ``False`` when the frame's objects were not labelled (a recording
             labelled with situations only): its detection, target point and target class
             targets are then absent, not 'nothing there', and their losses skip the sample.
@@ -70,7 +78,7 @@ class Annotation:
     target_class: Optional[int] = None
     colors: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0,), np.int64))
     sizes: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros((0,), np.int64))
-    reference: Optional[tuple[int, int, int, int]] = None
+    reference: Optional[tuple[int, ...]] = None
     boxes_known: bool = True
     reference_known: bool = True
 
@@ -99,9 +107,10 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
     * ``det_color``, ``det_size``: ``(b, gh, gw)`` int64 attribute of the owned object
       (``k`` / ``z`` for people, ``IGNORE_INDEX`` elsewhere or when unknown)
     * ``ref_refers``: ``(b,)`` float, 1 when the command names an object
-    * ``ref_shape``, ``ref_color``, ``ref_size``, ``ref_position``: ``(b,)`` int64 word
-      said, the last index of each head ('none said') for words left out, ``IGNORE_INDEX``
-      when no object is named
+    * ``ref_shape``, ``ref_color``, ``ref_size``, ``ref_position``, ``ref_relation``,
+      ``ref_anchor_shape``, ``ref_anchor_color``: ``(b,)`` int64 word said, the last index
+      of each head ('none said') for words left out, ``IGNORE_INDEX`` when no object is
+      named
     * ``det_valid``: ``(b,)`` bool, the sample's boxes are labelled (detection, target point
       and target class losses count it); ``ref_valid``: ``(b,)`` bool, its command's words
       are labelled
@@ -128,7 +137,9 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
         'ref_valid': torch.tensor([a.reference_known for a in annotations], dtype=torch.bool),
     }
     words = (('ref_shape', num_object_classes), ('ref_color', num_colors),
-             ('ref_size', num_sizes), ('ref_position', NUM_POSITIONS))
+             ('ref_size', num_sizes), ('ref_position', NUM_POSITIONS),
+             ('ref_relation', NUM_RELATIONS), ('ref_anchor_shape', num_object_classes),
+             ('ref_anchor_color', num_colors))
     for name, _ in words:
         out[name] = torch.full((b,), IGNORE_INDEX, dtype=torch.long)
     for i, ann in enumerate(annotations):
@@ -166,7 +177,12 @@ def encode_targets(annotations: Sequence[Annotation], *, grid_hw: tuple[int, int
         out['target_class'][i] = target
         if ann.reference is not None and ann.reference_known:
             out['ref_refers'][i] = 1.0
-            for (name, limit), word in zip(words, ann.reference):
+            said = tuple(ann.reference)
+            if len(said) not in (4, REFERENCE_WORDS):
+                raise ValueError(f'reference must hold 4 or {REFERENCE_WORDS} words, '
+                                 f'got {said}')
+            said += (-1,) * (REFERENCE_WORDS - len(said))
+            for (name, limit), word in zip(words, said):
                 if not -1 <= word < limit:
                     raise ValueError(f'{name} word must be -1 or in [0, {limit}), got {word}')
                 out[name][i] = limit if word < 0 else int(word)
@@ -257,7 +273,8 @@ class MultiTaskLoss(nn.Module):
     * detection class, box (L1 on offsets and log sizes), referred (BCE), attributes
       (colour and size cross-entropy, summed as ``det_attr``): at object cells
     * referring words (``ref_words``): BCE of 'names an object' over all samples, plus the
-      cross-entropy of each word where an object is named
+      cross-entropy of each word where an object is named (the relation and anchor words
+      when the model reads them: outputs without them are a model without relations)
 
     Detection and target-point terms count only samples whose camera is present (when
     ``mask`` is given): without an image there is nothing to locate. They also skip samples
@@ -323,8 +340,9 @@ class MultiTaskLoss(nn.Module):
         ref_valid = targets.get('ref_valid', torch.ones_like(targets['ref_refers'],
                                                              dtype=torch.bool))
         words = _masked_mean(refers, ref_valid, outputs['ref_refers'])
-        for name in ('ref_shape', 'ref_color', 'ref_size', 'ref_position'):
-            words = words + _cross_entropy(outputs[name], targets[name])
+        for name in ('ref_shape', 'ref_color', 'ref_size', 'ref_position') + _RELATION_WORDS:
+            if name in outputs:
+                words = words + _cross_entropy(outputs[name], targets[name])
         losses['ref_words'] = words
         total = outputs['det_obj'].new_zeros(())
         for name, value in losses.items():

@@ -32,14 +32,15 @@ TINY_SPEC = ModalitySpec(
 def tiny_model_config(**overrides) -> ModelConfig:
     """A :class:`ModelConfig` small enough to build, script and run in well under a second.
 
-    32x32 camera (4x4 grid), 800 audio samples, 20-step windows, width 32.
+    32x32 camera (4x4 grid), 800 audio samples, 20-step windows, width 32; its referring
+    head reads relations, so tests cover them.
     """
     fusion = FusionConfig(dim=32, num_heads=2, num_layers=1, dropout=0.0,
                           num_bottleneck_tokens=2, num_queries=2, memory_slots=8,
                           num_experts=2, num_decisions=8)
     fields = {'spec': TINY_SPEC, 'fusion': fusion, 'camera_width': 8, 'camera_tokens': 2,
               'series_tokens': 2, 'text_tokens': 1, 'head_hidden': 32, 'num_situations': 3,
-              'num_actions': 4, 'num_object_classes': 3, 'dropout': 0.0}
+              'num_actions': 4, 'num_object_classes': 3, 'dropout': 0.0, 'relations': True}
     fields.update(overrides)
     return ModelConfig(**fields)
 

@@ -13,6 +13,7 @@ refers to.
 import math
 from typing import Final
 from typing import NamedTuple
+from typing import Optional
 
 import torch
 from torch import nn
@@ -24,6 +25,11 @@ from torch.nn import functional as F
 _BOX_CHANNELS: Final[int] = 5
 # Relative positions the referring head composes, in this order, then 'no position said'.
 POSITION_ORDER: Final[tuple[str, str, str]] = ('left', 'middle', 'right')
+# Relations to another object (the anchor), in this order, then 'no relation said'.
+RELATION_ORDER: Final[tuple[str, str]] = ('left_of', 'right_of')
+# Parser columns of the position and relation words, each with 'none said'.
+_POSITION_WORDS: Final[int] = len(POSITION_ORDER) + 1
+_RELATION_WORDS: Final[int] = len(RELATION_ORDER) + 1
 
 
 class ClassifierHead(nn.Module):
@@ -274,6 +280,10 @@ class ReferringOutput(NamedTuple):
         color: ``(b, k + 1)`` logits of the colour word; the last column 'none said'.
         size: ``(b, z + 1)`` logits of the size word; the last column 'none said'.
         position: ``(b, 4)`` logits of the position word, ``POSITION_ORDER`` then 'none said'.
+        relation: ``(b, 3)`` logits of the relation to an anchor, ``RELATION_ORDER`` then
+            'none said'; ``(b, 0)`` from a head without relations.
+        anchor_shape: ``(b, c + 1)`` logits of the anchor's class word, as ``shape``.
+        anchor_color: ``(b, k + 1)`` logits of the anchor's colour word, as ``color``.
     """
 
     referred: Tensor
@@ -282,6 +292,9 @@ class ReferringOutput(NamedTuple):
     color: Tensor
     size: Tensor
     position: Tensor
+    relation: Tensor
+    anchor_shape: Tensor
+    anchor_color: Tensor
 
 
 def _said_match(cell_probs: Tensor, said: Tensor) -> Tensor:
@@ -300,7 +313,9 @@ def _said_match(cell_probs: Tensor, said: Tensor) -> Tensor:
 
 def compose_reference(detection: DetectionOutput, refers: Tensor, shape: Tensor,
                       color: Tensor, size: Tensor, position: Tensor,
-                      min_candidate: float = 0.05, eps: float = 1e-6) -> Tensor:
+                      min_candidate: float = 0.05, eps: float = 1e-6,
+                      relation: Optional[Tensor] = None, anchor_shape: Optional[Tensor] = None,
+                      anchor_color: Optional[Tensor] = None) -> Tensor:
     """The referring rule of :class:`ReferringHead` on word logits: ``(b, gh, gw)`` logits.
 
     Inputs are the detector's outputs and the logits of :class:`ReferringOutput`'s word
@@ -308,14 +323,16 @@ def compose_reference(detection: DetectionOutput, refers: Tensor, shape: Tensor,
     :func:`object_peaks`, the objects the published detections hold. ``min_candidate`` is the
     objectness below which a peak is background, not a candidate the command could mean (a
     hundred faint background peaks would otherwise all count as 'another one on the left');
-    probabilities are clamped to ``[eps, 1 - eps]`` before they become logits.
+    probabilities are clamped to ``[eps, 1 - eps]`` before they become logits. With
+    ``relation``, ``anchor_shape`` and ``anchor_color`` a candidate is also weighed by the
+    probability that an object matching the anchor's words lies on the side said.
     """
     obj = detection.objectness.float()
-    match = (torch.sigmoid(obj) * object_peaks(obj, detection.box.float(), min_candidate)
-             * _said_match(torch.softmax(detection.class_logits.float(), dim=-1),
-                           torch.softmax(shape, dim=-1))
-             * _said_match(torch.softmax(detection.color_logits.float(), dim=-1),
-                           torch.softmax(color, dim=-1))
+    seen = torch.sigmoid(obj) * object_peaks(obj, detection.box.float(), min_candidate)
+    class_probs = torch.softmax(detection.class_logits.float(), dim=-1)
+    color_probs = torch.softmax(detection.color_logits.float(), dim=-1)
+    match = (seen * _said_match(class_probs, torch.softmax(shape, dim=-1))
+             * _said_match(color_probs, torch.softmax(color, dim=-1))
              * _said_match(torch.softmax(detection.size_logits.float(), dim=-1),
                            torch.softmax(size, dim=-1)))
     b, gh, gw = match.shape
@@ -334,6 +351,17 @@ def compose_reference(detection: DetectionOutput, refers: Tensor, shape: Tensor,
     p_position = torch.softmax(position, dim=-1)
     chosen = m * (p_position[:, 0:1] * none_left + p_position[:, 1:2] * one_left * one_right
                   + p_position[:, 2:3] * none_right + p_position[:, 3:4])
+    if relation is not None and anchor_shape is not None and anchor_color is not None:
+        anchor = (seen * _said_match(class_probs, torch.softmax(anchor_shape, dim=-1))
+                  * _said_match(color_probs, torch.softmax(anchor_color, dim=-1)))
+        anchor_free = torch.log1p(-anchor.reshape(b, gh * gw).clamp(0.0, 1.0 - 1e-4))
+        anchor_free = anchor_free.unsqueeze(2)
+        # Left of an anchor: some anchor lies right of the candidate; and the mirror.
+        left_of_anchor = 1.0 - torch.exp(torch.bmm(right_of, anchor_free)).squeeze(2)
+        right_of_anchor = 1.0 - torch.exp(torch.bmm(left_of, anchor_free)).squeeze(2)
+        p_relation = torch.softmax(relation, dim=-1)
+        chosen = chosen * (p_relation[:, 0:1] * left_of_anchor
+                           + p_relation[:, 1:2] * right_of_anchor + p_relation[:, 2:3])
     p = (torch.sigmoid(refers).unsqueeze(1) * chosen).clamp(eps, 1.0 - eps)
     referred = (torch.log(p) - torch.log1p(-p)).reshape(b, gh, gw)
     return referred
@@ -346,7 +374,9 @@ class ReferringHead(nn.Module):
     size, relative position, and whether an object is named at all); every cell's match is
     ``P(object centre) * P(class said) * P(colour said) * P(size said)``, at detector peaks
     only. 'left' / 'right' keep a candidate when no other candidate lies further left / right,
-    'middle' when exactly one lies on each side: the same rule the simulator's grammar uses
+    'middle' when exactly one lies on each side; with ``relations``, a relation keeps a
+    candidate when an object matching the anchor's words (class and colour) lies on the
+    side said: the same rules the simulator's grammar uses
     (``sim.referring.resolve``), written with probabilities so it trains end to end. Each
     part is also supervised on its own (the parse by the command's words, the attributes by
     each object's), which is what lets it generalise to scenes never seen: no scene has to
@@ -358,6 +388,8 @@ class ReferringHead(nn.Module):
         num_classes: ``c`` (detector classes).
         num_colors: ``k``.
         num_sizes: ``z``.
+        relations: also read a relation to another object and that object's words (model
+            files from before relations have none).
 
     Inputs:
         fused: ``(b, d)``.
@@ -369,15 +401,22 @@ class ReferringHead(nn.Module):
     num_classes: Final[int]
     num_colors: Final[int]
     num_sizes: Final[int]
+    relations: Final[bool]
+    position_words: Final[int]
+    relation_words: Final[int]
 
     def __init__(self, *, dim: int, hidden: int, num_classes: int, num_colors: int,
-                 num_sizes: int, dropout: float = 0.0) -> None:
+                 num_sizes: int, dropout: float = 0.0, relations: bool = True) -> None:
         super().__init__()
         self.num_classes = num_classes
         self.num_colors = num_colors
         self.num_sizes = num_sizes
-        width = (1 + (num_classes + 1) + (num_colors + 1) + (num_sizes + 1)
-                 + len(POSITION_ORDER) + 1)
+        self.relations = relations
+        self.position_words = _POSITION_WORDS
+        self.relation_words = _RELATION_WORDS
+        width = 1 + (num_classes + 1) + (num_colors + 1) + (num_sizes + 1) + _POSITION_WORDS
+        if relations:
+            width += _RELATION_WORDS + (num_classes + 1) + (num_colors + 1)
         self.parser = ClassifierHead(dim=dim, hidden=hidden, out_features=width,
                                      dropout=dropout)
 
@@ -388,7 +427,18 @@ class ReferringHead(nn.Module):
         shape = words[:, 1:c + 2]
         color = words[:, c + 2:c + k + 3]
         size = words[:, c + k + 3:c + k + z + 4]
-        position = words[:, c + k + z + 4:]
-
-        referred = compose_reference(detection, refers, shape, color, size, position)
-        return ReferringOutput(referred, refers, shape, color, size, position)
+        o = c + k + z + 4 + self.position_words
+        position = words[:, c + k + z + 4:o]
+        if self.relations:
+            r = o + self.relation_words
+            relation = words[:, o:r]
+            anchor_shape = words[:, r:r + c + 1]
+            anchor_color = words[:, r + c + 1:]
+            referred = compose_reference(detection, refers, shape, color, size, position,
+                                         relation=relation, anchor_shape=anchor_shape,
+                                         anchor_color=anchor_color)
+        else:
+            relation = anchor_shape = anchor_color = words[:, :0]
+            referred = compose_reference(detection, refers, shape, color, size, position)
+        return ReferringOutput(referred, refers, shape, color, size, position, relation,
+                               anchor_shape, anchor_color)

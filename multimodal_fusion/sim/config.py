@@ -71,6 +71,10 @@ class SimConfig:
         cache_dir: speech cache directory; ``None`` means ``default_cache_dir()``.
         held_out: factors (from ``HELD_OUT_FACTORS``) drawn from their held-out pools
             instead of their training pools. Training always uses ``()``.
+        relations: some referring commands name their object by a relation to another one
+            ('the cube left of the green ball'). Off by default: the shipped model's text
+            path (one pooled sentence vector) cannot tell the object from the anchor yet
+            (docs/training.md, 'Relations to another object').
     """
 
     image_width: int = 320
@@ -84,6 +88,7 @@ class SimConfig:
     random_instant_fraction: float = 0.0
     cache_dir: Optional[str] = None
     held_out: tuple[str, ...] = ()
+    relations: bool = False
 
     def __post_init__(self) -> None:
         if not (96 <= self.image_width <= 1920 and 72 <= self.image_height <= 1080):

@@ -320,7 +320,7 @@ def sample_plan(rng: np.random.Generator, situation: str, config: SimConfig) -> 
     left_to_right: tuple[int, ...] = ()
     target = -1
     if action in REFERRING_ACTIONS:
-        referring = sample_referring_scene(draw.rng, count)
+        referring = sample_referring_scene(draw.rng, count, relations=config.relations)
         objects, target = referring.objects, referring.target
         reference, left_to_right = referring.reference, referring.left_to_right
     else:

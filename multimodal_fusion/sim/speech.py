@@ -244,6 +244,20 @@ POSITION_FORMS: dict[str, tuple[tuple[str, str, str, int], ...]] = {
         ('second', 'counting from the right', 'right', 2),
         ('', 'in between the others', 'middle', 1), ('', 'at the centre', 'middle', 1)),
 }
+# Where the object lies relative to the anchor, whose noun phrase fills {anchor}.
+RELATION_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
+    'train': {
+        'left_of': ('to the left of {anchor}', 'left of {anchor}', 'on the left of {anchor}',
+                    'on the left side of {anchor}', 'that is left of {anchor}',
+                    'just left of {anchor}', 'to the left of where {anchor} is'),
+        'right_of': ('to the right of {anchor}', 'right of {anchor}',
+                     'on the right of {anchor}', 'on the right side of {anchor}',
+                     'that is right of {anchor}', 'just right of {anchor}',
+                     'to the right of where {anchor} is')},
+    'held_out': {
+        'left_of': ('sitting left of {anchor}', 'located to the left of {anchor}'),
+        'right_of': ('sitting right of {anchor}', 'located to the right of {anchor}')},
+}
 # Object phrases with the colour after the noun (attributes only, no size).
 COLOR_AFTER: dict[str, str] = {'train': '{shape} that is {color}',
                                'held_out': '{color} colored {shape}'}
@@ -356,7 +370,8 @@ def object_phrase(rng: np.random.Generator, reference: Reference, candidates: in
     Args:
         rng: the episode's generator.
         reference: the words to say.
-        candidates: objects matching the attribute words (2 or 3 when a position is said).
+        candidates: objects matching the attribute words (2 or 3 when a position is said;
+            not read otherwise).
         pool: phrasing pool.
 
     Raises:
@@ -381,6 +396,12 @@ def object_phrase(rng: np.random.Generator, reference: Reference, candidates: in
             raise ValueError(f'no {pool} phrasing says {reference.position!r} among '
                              f'{candidates} candidates')
         before, after, _, _ = _pick(rng, forms)
+    if reference.relation is not None:
+        anchor = [_pick(rng, SHAPE_WORDS[pool][reference.anchor_shape])]
+        if reference.anchor_color is not None:
+            anchor.insert(0, _pick(rng, COLOR_WORDS[pool][reference.anchor_color]))
+        after = _pick(rng, RELATION_FORMS[pool][reference.relation]).format(
+            anchor=' '.join(['the'] + anchor))
     if (color is not None and reference.shape is not None and size is None and not before
             and not after and rng.random() < 0.15):
         return COLOR_AFTER[pool].format(shape=noun, color=color)
@@ -419,7 +440,8 @@ def make_command(rng: np.random.Generator, action: str, reference: Optional[Refe
 
 
 def random_commands(rng: np.random.Generator, pool: str, count: int,
-                    objects: tuple[int, int] = (3, 5)) -> Iterator[Command]:
+                    objects: tuple[int, int] = (3, 5),
+                    relations: bool = False) -> Iterator[Command]:
     """``count`` commands of ``pool``, every action in turn, referring ones about a random scene.
 
     Args:
@@ -427,12 +449,14 @@ def random_commands(rng: np.random.Generator, pool: str, count: int,
         pool: phrasing pool.
         count: commands to make.
         objects: fewest and most objects in a referring scene.
+        relations: some references say a relation to another object.
     """
     for i in range(count):
         action = ACTIONS[1 + i % (len(ACTIONS) - 1)]
         reference, candidates = None, 0
         if action in REFERRING_ACTIONS:
-            scene = sample_referring_scene(rng, int(rng.integers(objects[0], objects[1] + 1)))
+            scene = sample_referring_scene(rng, int(rng.integers(objects[0], objects[1] + 1)),
+                                           relations=relations)
             reference, candidates = scene.reference, len(scene.left_to_right)
         yield make_command(rng, action, reference, candidates=candidates, pool=pool)
 
@@ -483,6 +507,7 @@ def pool_vocabulary(pool: str) -> frozenset[str]:
     for table in (SHAPE_WORDS, COLOR_WORDS, SIZE_WORDS):
         phrases += [w for synonyms in table[pool] for w in synonyms]
     phrases += [f'{f[0]} {f[1]}' for f in POSITION_FORMS[pool]]
+    phrases += [form for forms in RELATION_FORMS[pool].values() for form in forms]
     vocabulary: set[str] = set()
     for phrase in phrases:
         vocabulary.update(words(re.sub(r'\{[a-z]+\}', ' ', phrase)))

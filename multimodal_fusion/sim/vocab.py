@@ -61,6 +61,9 @@ COLORS: tuple[str, ...] = ('red', 'green', 'blue', 'yellow')
 SIZES: tuple[str, ...] = ('small', 'large')
 # Relative positions among the objects that match the other words of a referring expression.
 POSITIONS: tuple[str, ...] = ('left', 'middle', 'right')
+# Where the referred object lies relative to another one, named by its own words ('the cube
+# left of the green ball'): in the image, as the camera sees it.
+RELATIONS: tuple[str, ...] = ('left_of', 'right_of')
 
 # Ground truth where there is nothing to point at.
 NO_TARGET = -1

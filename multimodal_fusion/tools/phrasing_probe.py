@@ -62,7 +62,7 @@ def train_probe(x: torch.Tensor, y: np.ndarray, epochs: int = 60,
 
 
 def predict(probe: nn.Module, x: torch.Tensor) -> np.ndarray:
-    """``(n, 5)`` predicted slot labels."""
+    """``(n, len(SLOTS))`` predicted slot labels."""
     with torch.no_grad():
         outputs = probe(x * 5.0).split(SLOT_CLASSES, dim=1)
     return np.stack([o.argmax(1).numpy() for o in outputs], axis=1)

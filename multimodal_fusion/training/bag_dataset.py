@@ -47,6 +47,7 @@ from multimodal_fusion.labels.label_set import FrameLabels
 from multimodal_fusion.labels.label_set import LabelNames
 from multimodal_fusion.models.losses import Annotation
 from multimodal_fusion.models.losses import IGNORE_INDEX
+from multimodal_fusion.models.losses import REFERENCE_WORDS
 from multimodal_fusion.preprocessing.batch import Preprocessor
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.spec import MODALITIES
@@ -305,7 +306,7 @@ def _write_bag(folder: pathlib.Path, bag: pathlib.Path, config, spec: ModalitySp
         'colors': np.full((n, k), -1, dtype=np.int64),
         'sizes': np.full((n, k), -1, dtype=np.int64),
         'num_boxes': np.array([len(t['classes']) for t in truths], dtype=np.int64),
-        'reference': np.full((n, 4), -1, dtype=np.int64),
+        'reference': np.full((n, REFERENCE_WORDS), -1, dtype=np.int64),
         'det_known': np.array([t['det_known'] for t in truths], dtype=np.bool_),
         'stamp_ns': np.array([t['stamp_ns'] for t in truths], dtype=np.int64),
     }

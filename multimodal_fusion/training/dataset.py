@@ -43,19 +43,19 @@ from torch.utils.data import Dataset
 
 from multimodal_fusion.models.losses import Annotation
 from multimodal_fusion.models.losses import encode_targets
+from multimodal_fusion.models.losses import REFERENCE_WORDS
 from multimodal_fusion.preprocessing.batch import Preprocessor
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.vocab import COLORS
-from multimodal_fusion.sim.vocab import POSITIONS
 from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.spec import MODALITIES
 
 # Bump when the stored fields or their meaning change, or the simulator draws different
 # data for the same config (3: issue 12's phrasings, voices, backgrounds, sensors; 4: more
 # training phrasings per action): old caches then get a new key.
-DATASET_FORMAT_VERSION = 4
+DATASET_FORMAT_VERSION = 5
 SPLIT_SEEDS: dict[str, int] = {'train': 1, 'val': 2, 'test': 3, 'ci': 4, 'robustness': 5,
                                'robustness_ci': 6}
 CACHE_ENV = 'MMF_CACHE_DIR'
@@ -158,21 +158,17 @@ def _simulate_chunk(bounds: tuple[int, int]) -> _Chunk:
         **per_box,
         'num_boxes': np.array([len(s.truth.boxes) for s in samples], dtype=np.int64),
         'reference': np.array([_reference_words(s.truth.reference) for s in samples],
-                              dtype=np.int64).reshape(n, 4),
+                              dtype=np.int64).reshape(n, REFERENCE_WORDS),
     }
     return _Chunk(start=start, inputs=inputs, utterances=utterances, truth=truth)
 
 
-def _reference_words(reference: Optional[Reference]) -> tuple[int, int, int, int]:
-    """``(class, colour, size, position)`` indices, -1 where not said (all -1 for none).
+def _reference_words(reference: Optional[Reference]) -> tuple[int, ...]:
+    """:meth:`Reference.word_indices`, all -1 for no reference.
 
     The position indexes ``heads.POSITION_ORDER``, which is the simulator's ``POSITIONS``.
     """
-    if reference is None:
-        return (-1, -1, -1, -1)
-    return tuple(-1 if value is None else int(value) for value in (
-        reference.shape, reference.color, reference.size,
-        None if reference.position is None else POSITIONS.index(reference.position)))
+    return (-1,) * REFERENCE_WORDS if reference is None else reference.word_indices()
 
 
 def _chunks(count: int) -> list[tuple[int, int]]:

@@ -36,6 +36,7 @@ from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.dataset import SimulatedSplit
 from multimodal_fusion.training.metrics import accuracy
 from multimodal_fusion.training.metrics import grounding_accuracy
+from multimodal_fusion.training.metrics import grounding_hits
 from multimodal_fusion.training.metrics import ImageDetections
 from multimodal_fusion.training.metrics import macro_f1
 from multimodal_fusion.training.metrics import mean_average_precision
@@ -63,6 +64,8 @@ class EvalResult:
         situation_true: ``(N,)`` true situation.
         action_pred: ``(N,)`` predicted action.
         modality_weights: ``(N, m)`` the fusion's contribution weights.
+        grounding_hits: ``(N,)`` per sample 1 / 0 where the referred object was / was not
+            found, -1 where nothing is referred to (``metrics.grounding_hits``).
     """
 
     situation_f1: float
@@ -74,6 +77,7 @@ class EvalResult:
     situation_true: np.ndarray
     action_pred: np.ndarray
     modality_weights: np.ndarray
+    grounding_hits: Optional[np.ndarray] = None
 
     def summary(self) -> dict[str, float]:
         """The scalar metrics, rounded for JSON and tables."""
@@ -186,6 +190,7 @@ def score_outputs(run: Callable[[list[int]], dict], split: SimulatedSplit, *,
         situation_accuracy=accuracy(situation_true, situation_pred),
         action_accuracy=accuracy(action_true[labelled], action_pred[labelled]),
         grounding=grounding_accuracy(true_boxes, pred_boxes, 0.5),
+        grounding_hits=grounding_hits(true_boxes, pred_boxes, 0.5),
         map50=(mean_average_precision(truth_dets, pred_dets, len(labels['object_classes']),
                                       0.5) if truth_dets else 0.0),
         situation_pred=situation_pred, situation_true=situation_true,

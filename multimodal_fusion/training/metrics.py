@@ -62,26 +62,37 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
+def grounding_hits(true_boxes: Sequence[np.ndarray | None],
+                   pred_boxes: Sequence[np.ndarray | None],
+                   iou_threshold: float = 0.5) -> np.ndarray:
+    """Per sample: 1 when the predicted referred box overlaps the referred object, else 0.
+
+    Args:
+        true_boxes: per sample, the referred object's ``(4,)`` box, or None when the command
+            refers to no object (-1 there: not counted).
+        pred_boxes: per sample, the box the model says the command refers to, or None.
+        iou_threshold: IoU at or above which the prediction is correct.
+
+    Returns ``(n,)`` int8.
+    """
+    hits = np.full(len(true_boxes), -1, dtype=np.int8)
+    for i, (truth, pred) in enumerate(zip(true_boxes, pred_boxes)):
+        if truth is not None:
+            hits[i] = int(pred is not None and box_iou(truth, pred)[0, 0] >= iou_threshold)
+    return hits
+
+
 def grounding_accuracy(true_boxes: Sequence[np.ndarray | None],
                        pred_boxes: Sequence[np.ndarray | None],
                        iou_threshold: float = 0.5) -> float:
     """Share of samples with a referred object whose predicted referred box overlaps it.
 
-    Args:
-        true_boxes: per sample, the referred object's ``(4,)`` box, or None when the command
-            refers to no object (such samples are not counted).
-        pred_boxes: per sample, the box the model says the command refers to, or None.
-        iou_threshold: IoU at or above which the prediction is correct.
+    The mean of :func:`grounding_hits` over the samples with a referred object (0 without
+    any).
     """
-    hits = 0
-    total = 0
-    for truth, pred in zip(true_boxes, pred_boxes):
-        if truth is None:
-            continue
-        total += 1
-        if pred is not None and box_iou(truth, pred)[0, 0] >= iou_threshold:
-            hits += 1
-    return hits / total if total else 0.0
+    hits = grounding_hits(true_boxes, pred_boxes, iou_threshold)
+    counted = hits >= 0
+    return float(hits[counted].mean()) if counted.any() else 0.0
 
 
 @dataclass

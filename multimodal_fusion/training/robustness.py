@@ -91,6 +91,8 @@ class ConditionScore:
         situation_confusions: most frequent (true, predicted, count) situation errors.
         action_confusions: most frequent (true, predicted, count) action errors on commands.
         misread_commands: a few (utterance, true action, predicted action) examples.
+        grounding_by_kind: (kind, samples, grounding) per kind of reference in
+            ``REFERENCE_KINDS``, when the result holds per-sample hits.
     """
 
     condition: str
@@ -107,6 +109,7 @@ class ConditionScore:
     situation_confusions: tuple[tuple[str, str, int], ...]
     action_confusions: tuple[tuple[str, str, int], ...]
     misread_commands: tuple[tuple[str, str, str], ...]
+    grounding_by_kind: tuple[tuple[str, int, float], ...] = ()
 
     def metric(self, name: str) -> float:
         return float(getattr(self, name))
@@ -123,6 +126,37 @@ class ConditionScore:
                      'command_action_accuracy', 'grounding', 'map50'):
             out[name] = round(float(out[name]), 4)
         return out
+
+
+# How a reference picks its object: by its words alone, by a position among look-alikes
+# ('the cube on the left'), or by a relation to another object ('the cube left of the ball').
+REFERENCE_KINDS: tuple[str, ...] = ('attributes', 'position', 'relation')
+
+
+def reference_kinds(words: np.ndarray) -> np.ndarray:
+    """The index in ``REFERENCE_KINDS`` of each row of the ``reference`` truth array.
+
+    Rows are ``Reference.word_indices``: column 3 the position, column 4 the relation
+    (absent in arrays from before relations).
+    """
+    words = np.asarray(words).reshape(len(words), -1)
+    kinds = np.where(words[:, 3] >= 0, 1, 0)
+    if words.shape[1] > 4:
+        kinds = np.where(words[:, 4] >= 0, 2, kinds)
+    return kinds
+
+
+def _grounding_by_kind(result: EvalResult, truth: dict) -> tuple[tuple[str, int, float], ...]:
+    if result.grounding_hits is None or 'reference' not in truth:
+        return ()
+    hits = np.asarray(result.grounding_hits)
+    kinds = reference_kinds(truth['reference'])
+    rows = []
+    for k, kind in enumerate(REFERENCE_KINDS):
+        counted = (hits >= 0) & (kinds == k)
+        if counted.any():
+            rows.append((kind, int(counted.sum()), round(float(hits[counted].mean()), 4)))
+    return tuple(rows)
 
 
 def _top(pairs: Sequence[tuple[str, str]], count: int) -> tuple[tuple[str, str, int], ...]:
@@ -152,7 +186,8 @@ def score_condition(condition: str, result: EvalResult, split: SimulatedSplit, *
         action_accuracy=result.action_accuracy, command_action_accuracy=command_accuracy,
         grounding=result.grounding, map50=result.map50,
         situation_confusions=_top(situation_errors, top),
-        action_confusions=_top(action_errors, top), misread_commands=tuple(misread))
+        action_confusions=_top(action_errors, top), misread_commands=tuple(misread),
+        grounding_by_kind=_grounding_by_kind(result, truth))
 
 
 def evaluate_conditions(model, *, split_name: str = 'robustness', size: int = 1000,
@@ -215,8 +250,21 @@ def render_report(scores: Sequence[ConditionScore], *, command: str, model_path:
             + ' / '.join(f'{100 * v:.0f}' for v in low) + f' | {met} |')
     reference = scores[0]
     lines += ['', f'Samples per condition: {reference.samples}; with a command: '
-              f'{reference.commands}; naming a visible object: {reference.referring}.', '',
-              '## Top confusions per condition', '']
+              f'{reference.commands}; naming a visible object: {reference.referring}.', '']
+    if any(score.grounding_by_kind for score in scores):
+        lines += ['## Grounding by kind of reference', '',
+                  "By its words alone, by a position among look-alikes ('the cube on the "
+                  "left'), or by a relation to another object ('the cube left of the ball'); "
+                  'samples in brackets.', '',
+                  '| condition | ' + ' | '.join(REFERENCE_KINDS) + ' |',
+                  '|---|' + '--:|' * len(REFERENCE_KINDS)]
+        for score in scores:
+            found = {kind: (n, value) for kind, n, value in score.grounding_by_kind}
+            lines.append(f'| {score.condition} | ' + ' | '.join(
+                f'{_percent(found[k][1])} ({found[k][0]})' if k in found else '-'
+                for k in REFERENCE_KINDS) + ' |')
+        lines.append('')
+    lines += ['## Top confusions per condition', '']
     for score in scores:
         lines.append(f'### {score.condition}')
         lines.append('')

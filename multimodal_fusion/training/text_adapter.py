@@ -9,7 +9,8 @@ Shape legend: ``b`` utterances, ``l`` tokens, ``e`` embedding width (384), ``r``
 all-MiniLM-L6-v2 gets low-rank adapters on
 every linear layer (LoRA) and trainable biases and layer norms; a small read-out of its
 mean-pooled, L2-normalised vector (the vector the fusion model sees) learns each command's
-action and the shape, colour, size and position words of its reference, from
+action and the shape, colour, size and position words of its reference (and its relation
+to another object, with that object's shape and colour), from
 training-pool commands through the simulated recogniser, and bystander chatter (action
 'none'). The read-out is thrown away; the adapter
 (:class:`~multimodal_fusion.preprocessing.text_adapter.TextAdapter`) goes into the model
@@ -45,13 +46,17 @@ from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import POSITIONS
 from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
+from multimodal_fusion.sim.vocab import RELATIONS
 from multimodal_fusion.sim.vocab import SHAPES
 from multimodal_fusion.sim.vocab import SIZES
 
-SLOTS: tuple[str, ...] = ('action', 'shape', 'color', 'size', 'position')
-# Classes per slot: the action, then each reference word with 'not said' as class 0.
+SLOTS: tuple[str, ...] = ('action', 'shape', 'color', 'size', 'position', 'relation',
+                          'anchor_shape', 'anchor_color')
+# Classes per slot: the action, then each reference word (Reference.word_indices order)
+# with 'not said' as class 0.
 SLOT_CLASSES: tuple[int, ...] = (len(ACTIONS), len(SHAPES) + 1, len(COLORS) + 1,
-                                 len(SIZES) + 1, len(POSITIONS) + 1)
+                                 len(SIZES) + 1, len(POSITIONS) + 1, len(RELATIONS) + 1,
+                                 len(SHAPES) + 1, len(COLORS) + 1)
 # Scale of the unit-norm sentence vector at the read-out's input (cosine logits).
 _INPUT_SCALE = 5.0
 # The shipped adapter is the soup of these seeds' fine-tunings (train_adapter_soup).
@@ -59,8 +64,9 @@ SOUP_SEEDS: tuple[int, ...] = (0, 1, 2)
 
 
 def command_examples(pool: str, count: int, seed: int, error_rate: float,
-                     chatter_fraction: float = 0.0) -> tuple[list[str], np.ndarray]:
-    """Recognised utterances of a phrasing pool and their ``(n, 5)`` slot labels.
+                     chatter_fraction: float = 0.0,
+                     relations: bool = False) -> tuple[list[str], np.ndarray]:
+    """Recognised utterances of a phrasing pool and their ``(n, len(SLOTS))`` slot labels.
 
     Args:
         pool: ``'train'`` or ``'held_out'``.
@@ -69,32 +75,62 @@ def command_examples(pool: str, count: int, seed: int, error_rate: float,
         error_rate: the recogniser's word error rate.
         chatter_fraction: bystander sentences added, as a fraction of ``count``
             (action 'none', nothing referred to).
+        relations: some references say a relation to another object.
     """
     rng = np.random.default_rng(seed)
     texts, labels = [], []
-    for command in speech.random_commands(rng, pool, count):
+    for command in speech.random_commands(rng, pool, count, relations=relations):
         reference = command.reference
         texts.append(speech.recognise(rng, command.spoken, error_rate))
-        words = (0, 0, 0, 0)
+        words = (0,) * (len(SLOTS) - 1)
         if reference is not None:
-            words = tuple(0 if v is None else 1 + v for v in (
-                reference.shape, reference.color, reference.size,
-                None if reference.position is None else POSITIONS.index(reference.position)))
+            words = tuple(1 + v for v in reference.word_indices())
         labels.append((command.action,) + words)
     sentences = speech.chatter(pool)
     for _ in range(int(round(count * chatter_fraction))):
         texts.append(speech.recognise(rng, sentences[int(rng.integers(len(sentences)))],
                                       error_rate))
-        labels.append((ACTIONS.index('none'), 0, 0, 0, 0))
+        labels.append((ACTIONS.index('none'),) + (0,) * (len(SLOTS) - 1))
     return texts, np.array(labels, dtype=np.int64)
 
 
+def slot_loss(outputs: Sequence[Tensor], labels: Tensor) -> Tensor:
+    """The read-out's loss: cross-entropy per slot, the anchor's words where a relation is said.
+
+    Elsewhere the anchor is 'not said' by definition, and learning that over and over only
+    pulls the shared read-out away from the words that are said.
+    """
+    related = labels[:, SLOTS.index('relation')] > 0
+    loss = labels.new_zeros((), dtype=torch.float32)
+    for k, (slot, logits) in enumerate(zip(SLOTS, outputs)):
+        if slot.startswith('anchor_'):
+            if not bool(related.any()):
+                continue
+            logits, target = logits[related], labels[related, k]
+        else:
+            target = labels[:, k]
+        loss = loss + nn.functional.cross_entropy(logits, target)
+    return loss
+
+
 def slot_accuracy(predicted: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Accuracy per slot; the reference slots on referring commands only."""
+    """Accuracy per slot.
+
+    The reference slots count on referring commands; the anchor's words, and the relation
+    again as ``relation_said``, on those that say a relation (left out without any).
+    """
     referring = np.isin(labels[:, 0], [ACTIONS.index(a) for a in REFERRING_ACTIONS])
-    return {slot: float((predicted[mask, k] == labels[mask, k]).mean())
-            for k, slot in enumerate(SLOTS)
-            for mask in [np.ones(len(labels), bool) if k == 0 else referring]}
+    related = labels[:, SLOTS.index('relation')] > 0
+    masks = {slot: referring for slot in SLOTS}
+    masks['action'] = np.ones(len(labels), bool)
+    if related.any():
+        masks.update(anchor_shape=related, anchor_color=related, relation_said=related)
+    else:
+        del masks['anchor_shape'], masks['anchor_color']
+    column = {slot: k for k, slot in enumerate(SLOTS)}
+    column['relation_said'] = column['relation']
+    return {slot: float((predicted[mask, column[slot]] == labels[mask, column[slot]]).mean())
+            for slot, mask in masks.items()}
 
 
 class LoRALinear(nn.Module):
@@ -132,6 +168,7 @@ class AdapterSettings:
     seed: int = 0
     error_rate: float = SimConfig().asr_error_rate
     max_tokens: int = 32
+    relations: bool = False  # commands naming relations to another object (SimConfig)
 
     def __post_init__(self) -> None:
         if self.commands < 1 or self.epochs < 1 or self.rank < 1 or self.batch_size < 1:
@@ -217,7 +254,8 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
     bert, tokenizer = _load_bert()
     model = _AdaptedEncoder(bert, settings.rank, generator)
     texts, labels = command_examples('train', settings.commands, settings.seed,
-                                     settings.error_rate, settings.chatter_fraction)
+                                     settings.error_rate, settings.chatter_fraction,
+                                     relations=settings.relations)
 
     def tokens(batch: Sequence[str]) -> tuple[Tensor, Tensor]:
         encoded = tokenizer(list(batch), padding=True, truncation=True,
@@ -237,8 +275,7 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
         order = torch.randperm(len(texts), generator=generator)
         for batch in order.split(settings.batch_size):
             outputs = model(*tokens([texts[i] for i in batch]))
-            loss = sum(nn.functional.cross_entropy(o, targets[batch, k])
-                       for k, o in enumerate(outputs))
+            loss = slot_loss(outputs, targets[batch])
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -248,7 +285,8 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
     model.eval()
     scores = {}
     for pool, seed in (('train', settings.seed + 1001), ('held_out', settings.seed + 1002)):
-        test_texts, test_labels = command_examples(pool, 700, seed, settings.error_rate)
+        test_texts, test_labels = command_examples(pool, 700, seed, settings.error_rate,
+                                                   relations=settings.relations)
         predicted = []
         with torch.no_grad():
             for i in range(0, len(test_texts), 128):
@@ -329,12 +367,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help='seeds trained at once, one thread each')
     p.add_argument('--threads', type=int, default=0,
                    help='torch threads of a single-seed run (0: torch default)')
+    p.add_argument('--relations', action='store_true',
+                   help='commands also name objects by a relation to another one '
+                        '(experimental, see docs/training.md)')
     args = p.parse_args(argv)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     try:
         settings = AdapterSettings(commands=args.commands, epochs=args.epochs, rank=args.rank,
-                                   lr=args.lr, seed=args.seeds[0])
+                                   lr=args.lr, seed=args.seeds[0], relations=args.relations)
     except ValueError as error:
         p.error(str(error))
     if args.processes < 1:

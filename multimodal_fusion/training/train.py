@@ -105,6 +105,9 @@ class TrainSettings:
             (:mod:`multimodal_fusion.training.auxiliary`); 0 leaves it out.
         balance: weight of the mixture-of-experts load-balancing term (other strategies
             ignore it); 0 leaves it out.
+        relations: train and validate on commands that also name objects by a relation to
+            another one (``SimConfig.relations``), with a referring head that reads them
+            (``ModelConfig.relations``).
     """
 
     strategy: str = 'token_early'
@@ -123,6 +126,7 @@ class TrainSettings:
     augment: bool = False
     contrastive: float = 0.0
     balance: float = 0.0
+    relations: bool = False
 
     def __post_init__(self) -> None:
         if self.strategy not in FUSION_BUILDERS:
@@ -158,7 +162,7 @@ def model_config(settings: TrainSettings) -> ModelConfig:
                        camera_backbone=settings.camera_backbone,
                        num_situations=len(SITUATIONS), num_actions=len(ACTIONS),
                        num_object_classes=len(OBJECT_CLASSES), num_colors=len(COLORS),
-                       num_sizes=len(SIZES))
+                       num_sizes=len(SIZES), relations=settings.relations)
 
 
 def modality_dropout(mask: torch.Tensor, rate: float, generator: torch.Generator
@@ -325,20 +329,22 @@ class Trainer:
         """The training and validation splits (simulated; ``bag_training`` reads bags)."""
         settings = self.settings
         # Rank 0 generates the splits; the others wait and then open the cached copies.
-        train_config = SimConfig(random_instant_fraction=settings.random_instants)
+        train_config = SimConfig(random_instant_fraction=settings.random_instants,
+                                 relations=settings.relations)
+        val_config = SimConfig(relations=settings.relations)
         adapter = self.text_adapter
         if self.is_main:
             train = load_split('train', settings.train_size, workers=workers,
                                root=dataset_root, progress=self.progress, config=train_config,
                                text_adapter=adapter)
             val = load_split('val', settings.val_size, workers=workers, root=dataset_root,
-                             progress=self.progress, text_adapter=adapter)
+                             progress=self.progress, config=val_config, text_adapter=adapter)
         self._barrier()
         if not self.is_main:
             train = load_split('train', settings.train_size, root=dataset_root,
                                progress=False, config=train_config, text_adapter=adapter)
             val = load_split('val', settings.val_size, root=dataset_root, progress=False,
-                             text_adapter=adapter)
+                             config=val_config, text_adapter=adapter)
         return train, val
 
     def make_config(self) -> ModelConfig:
@@ -565,6 +571,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help='weight of an InfoNCE alignment between modality embeddings (0: off)')
     p.add_argument('--balance', type=float, default=defaults.balance, metavar='W',
                    help='weight of the mixture-of-experts load-balancing term (0: off)')
+    p.add_argument('--relations', action='store_true',
+                   help="also name objects by a relation to another one ('the cube left of "
+                        "the ball'): experimental, see docs/training.md")
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--text-adapter', type=pathlib.Path, default=None, metavar='FILE',
                    help='read text through the sentence encoder fine-tuned by this adapter '
@@ -607,7 +616,8 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
                          camera_backbone=args.camera_backbone,
                          warmup_steps=args.warmup_steps,
                          random_instants=args.random_instants, augment=args.augment,
-                         contrastive=args.contrastive, balance=args.balance)
+                         contrastive=args.contrastive, balance=args.balance,
+                         relations=args.relations)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

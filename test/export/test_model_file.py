@@ -22,7 +22,7 @@ from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.model_file import METADATA_FILE
 from multimodal_fusion.export.model_file import TEXT_ADAPTER_FILE
 from multimodal_fusion.models import build_model
-from multimodal_fusion.models import OUTPUT_KEYS
+from multimodal_fusion.models.fusion_model import output_keys
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.models.testing import tiny_model_config
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
@@ -52,7 +52,7 @@ def _assert_parity(eager, loaded, config, atol=1e-5):
                 mask = torch.tensor([row] * batch, dtype=torch.bool)
                 inputs = random_inputs(config, batch, mask=mask, seed=batch)
                 want, got = eager(*inputs), loaded(*inputs)
-                for key in OUTPUT_KEYS:
+                for key in output_keys(config):
                     torch.testing.assert_close(got[key], want[key], atol=atol, rtol=atol,
                                                msg=f'{key} batch={batch} mask={row}')
 
@@ -81,7 +81,7 @@ def test_round_trip_outputs_and_metadata(exported):
         'training_summary': SUMMARY,
         'dtype': 'float32',
         'inputs': ['camera', 'audio', 'text', 'touch', 'proprio', 'mask'],
-        'outputs': list(OUTPUT_KEYS),
+        'outputs': list(output_keys(CONFIG)),
         'text_adapter': None,
     }
 
@@ -271,7 +271,7 @@ def test_fp16_export_runs_in_half_where_cpu_kernels_allow(tmp_path):
         pytest.skip(f'CPU half kernels unavailable: {error}')
     with torch.no_grad():
         want = model(*inputs)
-    for key in OUTPUT_KEYS:
+    for key in output_keys(CONFIG):
         assert out[key].dtype == torch.float32
         torch.testing.assert_close(out[key], want[key], atol=5e-2, rtol=5e-2, msg=key)
 

@@ -16,6 +16,7 @@ from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.inference import FusionEngine
 from multimodal_fusion.models import build_model
 from multimodal_fusion.models import OUTPUT_KEYS
+from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.models.testing import tiny_model_config
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
@@ -59,9 +60,11 @@ def test_the_file_is_the_source_with_int8_linear_layers(int8_path):
         'touch_encoder.trend.2', 'proprio_encoder.trend.0', 'proprio_encoder.trend.2'}
     assert 'fusion.blocks.0.mlp.fc1' in info['quantized_layers']
     assert summary == source.metadata['training_summary']
-    for key in ('labels', 'config', 'strategy', 'spec', 'inputs', 'outputs', 'text_adapter',
-                'dtype'):
+    for key in ('labels', 'strategy', 'spec', 'inputs', 'outputs', 'text_adapter', 'dtype'):
         assert loaded.metadata[key] == source.metadata[key], key
+    # The same configuration (a file from before a config field was added gains its default).
+    assert (ModelConfig.from_dict(loaded.metadata['config'])
+            == ModelConfig.from_dict(source.metadata['config']))
     assert loaded.text_adapter.key == source.text_adapter.key
     types = {name: m._c._type().qualified_name() for name, m in loaded.module.named_modules()}
     assert '.quantized.dynamic.' in types['fusion.blocks.0.mlp.fc1']

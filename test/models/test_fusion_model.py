@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from multimodal_fusion.models import build_model
-from multimodal_fusion.models import OUTPUT_KEYS
+from multimodal_fusion.models.fusion_model import output_keys
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.models.testing import tiny_model_config
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
@@ -48,6 +48,9 @@ def _expected_shapes(batch):
         'ref_color': (batch, CONFIG.num_colors + 1),
         'ref_size': (batch, CONFIG.num_sizes + 1),
         'ref_position': (batch, 4),
+        'ref_relation': (batch, 3),
+        'ref_anchor_shape': (batch, c + 1),
+        'ref_anchor_color': (batch, CONFIG.num_colors + 1),
     }
 
 
@@ -62,7 +65,7 @@ def test_shapes_weights_and_all_missing_is_finite(strategy):
     with torch.no_grad():
         out = model(*random_inputs(CONFIG, 3, mask=_mask('mixed', 3)))
         none = model(*random_inputs(CONFIG, 3, mask=_mask('none', 3)))
-    assert tuple(out) == OUTPUT_KEYS
+    assert tuple(out) == output_keys(CONFIG)
     assert {k: tuple(v.shape) for k, v in out.items()} == _expected_shapes(3)
     assert all(v.dtype == torch.float32 for v in out.values())
     weights = out['modality_weights']
@@ -88,7 +91,7 @@ def test_absent_inputs_do_not_change_outputs(strategy):
     with torch.no_grad():
         a = model(*inputs, mask)
         b = model(*mixed, mask)
-    for key in OUTPUT_KEYS:
+    for key in output_keys(CONFIG):
         torch.testing.assert_close(a[key], b[key], msg=key)
 
 
@@ -104,7 +107,7 @@ def test_scripted_round_trip_matches_eager(strategy):
             for mask_name in MASKS:
                 inputs = random_inputs(CONFIG, batch, mask=_mask(mask_name, batch), seed=batch)
                 eager, scripted = model(*inputs), loaded(*inputs)
-                for key in OUTPUT_KEYS:
+                for key in output_keys(CONFIG):
                     torch.testing.assert_close(scripted[key], eager[key], atol=1e-5, rtol=1e-5,
                                                msg=f'{key} batch={batch} mask={mask_name}')
 
@@ -122,7 +125,7 @@ def test_scripted_on_cuda_matches_eager_on_cpu(strategy):
                 inputs = random_inputs(CONFIG, batch, mask=_mask(mask_name, batch), seed=batch)
                 eager = model(*inputs)
                 on_gpu = scripted(*(x.cuda() for x in inputs))
-                for key in OUTPUT_KEYS:
+                for key in output_keys(CONFIG):
                     # GPU kernels (TF32 matmuls, other reduction orders) differ a little.
                     torch.testing.assert_close(on_gpu[key].cpu(), eager[key], atol=2e-3,
                                                rtol=2e-3,
@@ -135,7 +138,7 @@ def test_eval_mode_is_deterministic(strategy):
     inputs = random_inputs(CONFIG, 2, mask=_mask('mixed', 2))
     with torch.no_grad():
         a, b = model(*inputs), model(*inputs)
-    for key in OUTPUT_KEYS:
+    for key in output_keys(CONFIG):
         assert torch.equal(a[key], b[key]), key
 
 

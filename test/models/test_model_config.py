@@ -27,6 +27,13 @@ def test_dict_round_trip_through_json():
     assert ModelConfig.from_dict(data) == config
 
 
+def test_a_config_written_before_relations_reads_as_a_model_without_them():
+    data = ModelConfig(relations=True).to_dict()
+    assert ModelConfig.from_dict(data).relations is True
+    del data['relations']
+    assert ModelConfig.from_dict(data).relations is False
+
+
 def test_from_dict_rejects_malformed():
     data = ModelConfig().to_dict()
     del data['spec']

@@ -162,6 +162,38 @@ def test_compose_reference_follows_the_grammar(words, expected_column):
     assert (others < 0.05).all(), p
 
 
+def _relation(shape, color, size, relation, anchor_shape, anchor_color):
+    return compose_reference(
+        _scene_detection(), torch.tensor([20.0]), _said(shape, _NUM['classes']),
+        _said(color, _NUM['colors']), _said(size, _NUM['sizes']), _said(-1, 3),
+        relation=_said(relation, 2), anchor_shape=_said(anchor_shape, _NUM['classes']),
+        anchor_color=_said(anchor_color, _NUM['colors']))
+
+
+@pytest.mark.parametrize('words, expected_column', [
+    ((0, -1, -1, 1, 1, -1), 6),   # the cube right of the ball
+    ((0, -1, 1, 0, 1, 0), 2),     # the large cube left of the red ball
+    ((0, 0, 0, 0, 1, -1), 0),     # the small red cube left of the ball
+    ((-1, 1, -1, 1, 0, 0), 6),    # the green one right of the red cube (two red cubes)
+])
+def test_compose_reference_reads_a_relation_to_an_anchor(words, expected_column):
+    p = torch.sigmoid(_relation(*words))[0, 0]
+    assert int(p.argmax()) == expected_column
+    assert p[expected_column] > 0.9
+    others = torch.cat([p[:expected_column], p[expected_column + 1:]])
+    assert (others < 0.05).all(), p
+
+
+def test_a_relation_to_an_anchor_not_in_view_picks_nothing():
+    # 'the cube right of the green ball': there is no green ball; 'the green cube left of
+    # the ball': the green cube is right of it.
+    assert (torch.sigmoid(_relation(0, -1, -1, 1, 1, 1)) < 0.05).all()
+    assert (torch.sigmoid(_relation(0, 1, -1, 0, 1, -1)) < 0.05).all()
+    # 'none said' for the relation leaves the plain reference: the two red cubes.
+    p = torch.sigmoid(_relation(0, 0, -1, -1, -1, -1))[0, 0]
+    assert (p > 0.9).nonzero().flatten().tolist() == [0, 2]
+
+
 def test_compose_reference_flags_nothing_without_a_reference():
     referred = compose_reference(
         _scene_detection(), torch.tensor([-20.0]), _said(0, 4), _said(0, 3), _said(-1, 2),
@@ -186,9 +218,16 @@ def test_referring_head_and_object_summary_shapes_and_script():
     fused = torch.randn(1, D)
     out = head(fused, detection)
     assert out.referred.shape == (1, 1, 8) and out.refers.shape == (1,)
-    assert [t.shape[1] for t in (out.shape, out.color, out.size, out.position)] == [5, 4, 3, 4]
+    assert [t.shape[1] for t in (out.shape, out.color, out.size, out.position, out.relation,
+                                 out.anchor_shape, out.anchor_color)] == [5, 4, 3, 4, 3, 5, 4]
     for x, y in zip(torch.jit.script(head)(fused, detection), out):
         torch.testing.assert_close(x, y)
+    # A head from before relations: the parser's width and outputs of then.
+    old = ReferringHead(dim=D, hidden=8, num_classes=4, num_colors=3, num_sizes=2,
+                        relations=False)
+    assert old.parser.layers[-1].out_features == 1 + 5 + 4 + 3 + 4
+    before = torch.jit.script(old)(fused, detection)
+    assert before.relation.shape == (1, 0) and before.position.shape == (1, 4)
     summary = ObjectSummary(num_classes=4, dim=D)
     token = summary(detection)
     assert token.shape == (1, 1, D)

@@ -66,7 +66,7 @@ def test_the_referred_object_matches_the_expression_and_is_unique(samples):
         np.testing.assert_allclose(truth.target_location,
                                    ((box[0] + box[2]) / 2 / w, (box[1] + box[3]) / 2 / h),
                                    atol=1e-6)
-        said = set(words(truth.expression))
+        said = set(words(truth.expression.split(' of the ')[0]))  # the anchor's aside
         target_words = {OBJECT_CLASSES[truth.classes[truth.target]],
                         COLORS[truth.colors[truth.target]], SIZES[truth.sizes[truth.target]]}
         # Every attribute word said is one of the target's.
@@ -81,14 +81,20 @@ def test_the_referred_object_matches_the_expression_and_is_unique(samples):
 
 
 def _parse(expression):
-    said = words(expression)
-    position = next((p for p in ('left', 'middle', 'right') if p in said), None)
+    """The Reference of ``Reference.phrase()``: '... on the left', '... left of the ball'."""
+    own, _, anchor = expression.partition(' of the ')
+    said = words(own)
+    side = next((p for p in ('left', 'middle', 'right') if p in said), None)
 
-    def index(vocabulary):
-        hit = [w for w in said if w in vocabulary]
+    def index(vocabulary, phrase):
+        hit = [w for w in phrase if w in vocabulary]
         return vocabulary.index(hit[0]) if hit else None
-    return Reference(shape=index(OBJECT_CLASSES[:-1]), color=index(COLORS), size=index(SIZES),
-                     position=position)
+    words_ = {'shape': index(OBJECT_CLASSES[:-1], said), 'color': index(COLORS, said),
+              'size': index(SIZES, said)}
+    if not anchor:
+        return Reference(position=side, **words_)
+    return Reference(relation=f'{side}_of', anchor_shape=index(OBJECT_CLASSES[:-1], words(anchor)),
+                     anchor_color=index(COLORS, words(anchor)), **words_)
 
 
 def test_scenes_keep_distractors_that_share_words_with_the_target(samples):

@@ -12,7 +12,7 @@ from multimodal_fusion.training.text_adapter import slot_accuracy
 def test_slot_and_word_accuracy_score_predictions():
     texts, labels = command_examples('held_out', 140, seed=1, error_rate=0.0)
     assert slot_accuracy(labels, labels) == dict.fromkeys(
-        ('action', 'shape', 'color', 'size', 'position'), 1.0)
+        ('action', 'shape', 'color', 'size', 'position', 'relation'), 1.0)
     wrong = labels.copy()
     wrong[:, 0] = ACTIONS.index('stop')
     assert slot_accuracy(wrong, labels)['action'] < 0.3

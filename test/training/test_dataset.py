@@ -69,7 +69,7 @@ def test_reference_words_are_stored_and_pick_the_target(dataset_root):
     assert POSITION_ORDER == POSITIONS
     split = load_split('train', TRAIN_SIZE, root=dataset_root)
     sim = ScenarioSimulator(SPLIT_SEEDS['train'], SimConfig())
-    named = 0
+    named = relations = 0
     for i in range(len(split)):
         truth = sim.sample(i).truth
         ann = split.annotation(i)
@@ -79,8 +79,10 @@ def test_reference_words_are_stored_and_pick_the_target(dataset_root):
         named += 1
         ref = truth.reference
         position = -1 if ref.position is None else POSITIONS.index(ref.position)
-        assert ann.reference == tuple(-1 if v is None else v for v in (
+        assert ann.reference[:4] == tuple(-1 if v is None else v for v in (
             ref.shape, ref.color, ref.size)) + (position,)
+        assert ann.reference == ref.word_indices()
+        relations += ref.relation is not None
         if truth.target >= 0:
             # The stored words and attributes pick the target by the grammar's own rule.
             assert ref.matches(ObjectAttributes(int(ann.classes[truth.target]),

@@ -13,6 +13,7 @@ from multimodal_fusion.training.robustness import ALL_SHIFTS
 from multimodal_fusion.training.robustness import CONDITIONS
 from multimodal_fusion.training.robustness import evaluate_conditions
 from multimodal_fusion.training.robustness import IN_DISTRIBUTION
+from multimodal_fusion.training.robustness import reference_kinds
 from multimodal_fusion.training.robustness import render_report
 from multimodal_fusion.training.robustness import score_condition
 from multimodal_fusion.training.robustness import Targets
@@ -83,3 +84,20 @@ def test_targets_depend_on_the_kind_of_condition_and_misses_name_the_metric():
 def test_unknown_condition_is_refused():
     with pytest.raises(ValueError, match='unknown conditions'):
         evaluate_conditions(None, conditions=('rain',))
+
+
+def test_grounding_is_broken_down_by_kind_of_reference():
+    give = ACTIONS.index('give')
+    split = _Split([give] * 4, [0, 1, 0, -1], ['a', 'b', 'c', None])
+    # Reference.word_indices rows: attributes only, a position, a relation, nothing.
+    split.truth['reference'] = np.array([[0, 1, -1, -1, -1, -1, -1], [0, -1, -1, 2, -1, -1, -1],
+                                         [0, -1, -1, -1, 1, 3, -1], [-1] * 7])
+    assert reference_kinds(split.truth['reference']).tolist() == [0, 1, 2, 0]
+    assert reference_kinds(np.array([[0, 1, -1, 2]])).tolist() == [1]  # four-word arrays
+    result = _result([0] * 4, [0] * 4, [give] * 4, grounding=2 / 3)
+    result.grounding_hits = np.array([1, 1, 0, -1], np.int8)
+    score = score_condition('phrasing', result, split)
+    assert score.grounding_by_kind == (('attributes', 1, 1.0), ('position', 1, 1.0),
+                                       ('relation', 1, 0.0))
+    report = render_report([score], command='cmd', model_path='m.pt', seed=5)
+    assert '| phrasing | 100.0 (1) | 100.0 (1) | 0.0 (1) |' in report

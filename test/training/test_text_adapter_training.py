@@ -16,7 +16,9 @@ from multimodal_fusion.sim.vocab import REFERRING_ACTIONS
 from multimodal_fusion.training import text_adapter as stage
 from multimodal_fusion.training.text_adapter import AdapterSettings
 from multimodal_fusion.training.text_adapter import command_examples
+from multimodal_fusion.training.text_adapter import slot_accuracy
 from multimodal_fusion.training.text_adapter import SLOT_CLASSES
+from multimodal_fusion.training.text_adapter import SLOTS
 from multimodal_fusion.training.text_adapter import train_adapter_soup
 from multimodal_fusion.training.text_adapter import train_text_adapter
 
@@ -26,7 +28,7 @@ SENTENCES = ['stop', 'hey robot, could you hand me the small ball on the left pl
 
 def test_command_examples_label_every_slot_and_add_chatter():
     texts, labels = command_examples('train', 70, seed=3, error_rate=0.0, chatter_fraction=0.2)
-    assert len(texts) == len(labels) == 84 and labels.shape == (84, 5)
+    assert len(texts) == len(labels) == 84 and labels.shape == (84, len(SLOTS))
     for k, classes in enumerate(SLOT_CLASSES):
         assert labels[:, k].min() >= 0 and labels[:, k].max() < classes
     assert set(labels[:70, 0]) == set(range(1, len(ACTIONS)))  # every action in turn
@@ -36,6 +38,21 @@ def test_command_examples_label_every_slot_and_add_chatter():
     assert (labels[:70][~referring, 1:] == 0).all()
     again, _ = command_examples('train', 70, seed=3, error_rate=0.0, chatter_fraction=0.2)
     assert again == texts
+    assert (labels[:, SLOTS.index('relation'):] == 0).all()  # relations are opt-in
+
+
+def test_relations_are_labelled_and_scored_on_the_commands_that_say_them():
+    texts, labels = command_examples('train', 400, seed=2, error_rate=0.0, relations=True)
+    related = labels[:, SLOTS.index('relation')] > 0
+    assert 20 < related.sum() < 200
+    assert (labels[related, SLOTS.index('anchor_shape')] > 0).all()
+    assert (labels[~related, SLOTS.index('anchor_shape'):] == 0).all()
+    assert all(' of ' in text for text in np.array(texts)[related])
+    wrong = labels.copy()
+    wrong[related, SLOTS.index('relation')] = 0  # every relation missed
+    scores = slot_accuracy(wrong, labels)
+    assert scores['relation_said'] == 0.0 and scores['anchor_shape'] == 1.0
+    assert 0.6 < scores['relation'] < 1.0
 
 
 def test_merged_adapter_embeds_exactly_as_the_adapted_encoder_it_came_from():
