@@ -4,13 +4,14 @@
 
 Two stages. First the sentence encoder is fine-tuned on commands from three seeds, two at a
 time, and the three adapters are averaged into one
-(:func:`~multimodal_fusion.training.text_adapter.train_adapter_soup`, 6-8 minutes;
+(:func:`~multimodal_fusion.training.text_adapter.train_adapter_soup`, about 6 minutes;
 ``<out>/text_adapter.pt``).
 Then the training and validation splits are generated (cached) and read through it, the
 shipped configuration is trained as two single-threaded data-parallel CPU processes
 (``torchrun``, gloo), and the best epoch is exported, with the adapter, over
-``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. 50-60 minutes on a 2-core
-CPU (data cached). Two one-thread processes, not one two-thread
+``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. 52 minutes in all on a
+quiet 2-core Intel Xeon (the splits generated, their speech cached; docs/training.md has the
+breakdown). Two one-thread processes, not one two-thread
 process: on a shared 2-core machine, intra-op threads keep waiting for each other's time
 slices, and the convolutions of one thread are as fast per core anyway.
 """
