@@ -26,6 +26,7 @@ from multimodal_fusion.modules.encoders.text import TextEncoder
 from multimodal_fusion.modules.encoders.time_series import TimeSeriesEncoder
 from multimodal_fusion.modules.heads import ClassifierHead
 from multimodal_fusion.modules.heads import DetectionHead
+from multimodal_fusion.modules.heads import DetectionOutput
 from multimodal_fusion.modules.heads import ObjectSummary
 from multimodal_fusion.modules.heads import PointHead
 from multimodal_fusion.modules.heads import ReferringHead
@@ -215,15 +216,28 @@ class FusionModel(nn.Module):
             tokens['proprio'] = self.proprio_encoder(proprio)
         return tokens, spatial
 
-    def tail(self, tokens: Dict[str, Tensor], spatial: Tensor, mask: Tensor
-             ) -> Dict[str, Tensor]:
-        """Detection, fusion and heads from :meth:`encode`'s outputs."""
+    def detect(self, spatial: Tensor, mask: Tensor) -> DetectionOutput:
+        """The detection head on :meth:`encode`'s camera map (a map of zeros without camera)."""
         camera_present = mask[:, 0].to(torch.bool)
         # Without a camera the detection outputs must not depend on whatever the image
         # tensor holds (the fusion already ignores the camera tokens).
         spatial = torch.where(camera_present[:, None, None, None], spatial,
                               torch.zeros_like(spatial))
-        detection = self.detection_head(spatial)
+        return self.detection_head(spatial)
+
+    def tail(self, tokens: Dict[str, Tensor], spatial: Tensor, mask: Tensor
+             ) -> Dict[str, Tensor]:
+        """Detection, fusion and heads from :meth:`encode`'s outputs."""
+        return self.tail_detected(tokens, self.detect(spatial, mask), mask)
+
+    def tail_detected(self, tokens: Dict[str, Tensor], detection: DetectionOutput,
+                      mask: Tensor) -> Dict[str, Tensor]:
+        """Fusion and heads from :meth:`encode`'s tokens and :meth:`detect`'s outputs.
+
+        Apart from :meth:`tail` for a frozen detection head whose outputs are cached (the
+        strategy study: ``training.frozen.cache_detections``).
+        """
+        camera_present = mask[:, 0].to(torch.bool)
         used: Dict[str, Tensor] = {}
         for name in self.modalities:
             used[name] = tokens[name]

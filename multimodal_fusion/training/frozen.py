@@ -31,6 +31,7 @@ from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.fusion_model import FusionModel
 from multimodal_fusion.models.losses import LossWeights
 from multimodal_fusion.models.losses import MultiTaskLoss
+from multimodal_fusion.modules.heads import DetectionOutput
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.auxiliary import auxiliary_losses
 from multimodal_fusion.training.auxiliary import AuxiliaryWeights
@@ -53,19 +54,54 @@ class EncodedSplit:
     Attributes:
         indices: ``(N,)`` sample indices into the split.
         tokens: per modality name, ``(N, n, d)``.
-        spatial: ``(N, d, gh, gw)`` camera map.
+        spatial: ``(N, d, gh, gw)`` camera map (empty once the detections are cached).
         mask: ``(N, m)`` bool presence as stored.
+        detection: the outputs of a frozen detection head on ``spatial``, or None (see
+            :func:`cache_detections`).
+        absent: that head's outputs on a map of zeros (batch 1): what it sees without camera.
     """
 
     indices: np.ndarray
     tokens: Dict[str, Tensor]
     spatial: Tensor
     mask: Tensor
+    detection: Optional[DetectionOutput] = None
+    absent: Optional[DetectionOutput] = None
 
-    def batch(self, rows: Tensor) -> tuple[Dict[str, Tensor], Tensor, Tensor]:
-        """Float32 ``(tokens, spatial, mask)`` of the given rows."""
-        return ({k: v[rows].float() for k, v in self.tokens.items()},
-                self.spatial[rows].float(), self.mask[rows])
+    def tail(self, model: FusionModel, rows: Tensor,
+             mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        """``model``'s outputs on the given rows; ``mask`` replaces their stored presence."""
+        tokens = {k: v[rows].float() for k, v in self.tokens.items()}
+        mask = self.mask[rows] if mask is None else mask
+        if self.detection is None or self.absent is None:
+            return model.tail(tokens, self.spatial[rows].float(), mask)
+        present = mask[:, 0].to(torch.bool)
+        detection = []
+        for cached, nothing in zip(self.detection, self.absent):
+            value = cached[rows].float()
+            where = present.view((-1,) + (1,) * (value.dim() - 1))
+            detection.append(torch.where(where, value, nothing.expand_as(value)))
+        return model.tail_detected(tokens, DetectionOutput(*detection), mask)
+
+
+@torch.no_grad()
+def cache_detections(model: FusionModel, encoded: EncodedSplit, *,
+                     batch_size: int = 256) -> EncodedSplit:
+    """``encoded`` with ``model``'s detection-head outputs in place of the camera map.
+
+    For runs whose detection head stays frozen (the study's): the head is then run once per
+    sample instead of on every training batch (it was about a quarter of a step), and the
+    cache is about a sixth of the map's size. :func:`fit_tail` refuses it for a model whose
+    detection head trains.
+    """
+    model.eval()
+    parts = [model.detection_head(encoded.spatial[start:start + batch_size].float())
+             for start in range(0, len(encoded.indices), batch_size)]
+    detection = DetectionOutput(*(torch.cat([p[k] for p in parts]).half() for k in range(5)))
+    absent = model.detection_head(torch.zeros_like(encoded.spatial[:1].float()))
+    return EncodedSplit(indices=encoded.indices, tokens=encoded.tokens,
+                        spatial=encoded.spatial[:0], mask=encoded.mask, detection=detection,
+                        absent=DetectionOutput(*(t.float() for t in absent)))
 
 
 @torch.inference_mode()
@@ -167,6 +203,10 @@ def fit_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit, *
     if auxiliary.contrastive > 0:
         raise ValueError('contrastive alignment acts on the encoders, which the frozen-encoder '
                          'protocol does not train; use training.train --contrastive')
+    if encoded.detection is not None and any(
+            p.requires_grad for p in model.detection_head.parameters()):
+        raise ValueError('cached detections (cache_detections) need a frozen detection head: '
+                         'model.detection_head.requires_grad_(False)')
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed + 1)
     params = [p for name, p in model.named_parameters() if name.split('.')[0] not in ENCODERS]
@@ -175,6 +215,10 @@ def fit_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit, *
                                                     pct_start=0.1)
     loss_fn = MultiTaskLoss(weights=loss_weights or DEFAULT_LOSS_WEIGHTS)
     config = model.config
+    # Every row's targets once: the same for every step that draws the row.
+    targets_of = split.targets(encoded.indices.tolist(), grid_hw=config.grid_hw,
+                               num_object_classes=config.num_object_classes,
+                               num_colors=config.num_colors, num_sizes=config.num_sizes)
     batch_size = min(batch_size, len(encoded.indices))
     tap = FusionTap(model.fusion) if auxiliary.active else None
     epoch_losses: list[float] = []
@@ -199,16 +243,12 @@ def fit_tail(model: FusionModel, encoded: EncodedSplit, split: SimulatedSplit, *
             total, count = 0.0, 0
             for start in range(0, len(order) - batch_size + 1, batch_size):
                 rows = order[start:start + batch_size]
-                tokens, spatial, mask = encoded.batch(rows)
+                mask = encoded.mask[rows]
                 if mask_fn is not None:
                     mask = mask_fn(mask)
                 mask = modality_dropout(mask, rate, generator)
-                targets = split.targets(encoded.indices[rows.numpy()].tolist(),
-                                        grid_hw=config.grid_hw,
-                                        num_object_classes=config.num_object_classes,
-                                        num_colors=config.num_colors,
-                                        num_sizes=config.num_sizes)
-                loss = loss_fn(model.tail(tokens, spatial, mask), targets, mask)['total']
+                targets = {k: v[rows] for k, v in targets_of.items()}
+                loss = loss_fn(encoded.tail(model, rows, mask), targets, mask)['total']
                 if tap is not None:
                     loss = loss + auxiliary_losses(tap, auxiliary)['total']
                 optimizer.zero_grad(set_to_none=True)
@@ -250,10 +290,8 @@ def tail_runner(model: FusionModel, encoded: EncodedSplit, mask_fn=None):
     @torch.inference_mode()
     def run(chunk: Sequence[int]) -> Dict[str, Tensor]:
         rows = torch.tensor([row_of[int(i)] for i in chunk], dtype=torch.long)
-        tokens, spatial, mask = encoded.batch(rows)
-        if mask_fn is not None:
-            mask = mask_fn(mask)
-        return model.tail(tokens, spatial, mask)
+        mask = encoded.mask[rows]
+        return encoded.tail(model, rows, mask if mask_fn is None else mask_fn(mask))
 
     return run
 
@@ -272,8 +310,7 @@ def expert_usage(model: FusionModel, encoded: EncodedSplit, *,
         model.eval()
         for start in range(0, len(encoded.indices), batch_size):
             rows = torch.arange(start, min(start + batch_size, len(encoded.indices)))
-            tokens, spatial, mask = encoded.batch(rows)
-            model.tail(tokens, spatial, mask)
+            encoded.tail(model, rows)
             gate = expert_gate(model.fusion, tap.tokens, tap.mask)
             if gate is None:
                 return None

@@ -15,7 +15,8 @@ The protocol (frozen shared encoders, see :mod:`multimodal_fusion.training.froze
 * **Same heads, same budget.** Every run starts its heads from the shipped model's and
   trains the fusion from scratch for the same number of optimiser steps and batch size.
   The detection head reads only the camera map, never the fusion, so it stays frozen: mAP
-  is the shipped detector's in every row and says nothing about fusion.
+  is the shipped detector's in every row and says nothing about fusion. Its outputs are
+  computed once per sample (``frozen.cache_detections``), not on every training batch.
 * **A learning rate per strategy** from a short sweep (seed 0), chosen on the validation
   split.
 * **Seeds and modality dropout.** Each strategy at each modality-dropout rate (a variable
@@ -62,6 +63,7 @@ from multimodal_fusion.training.evaluation import drop
 from multimodal_fusion.training.evaluation import keep_only
 from multimodal_fusion.training.evaluation import score_outputs
 from multimodal_fusion.training.frozen import assemble
+from multimodal_fusion.training.frozen import cache_detections
 from multimodal_fusion.training.frozen import encode_split
 from multimodal_fusion.training.frozen import EncodedSplit
 from multimodal_fusion.training.frozen import expert_usage
@@ -168,6 +170,8 @@ def prepare(settings: StudySettings, out: pathlib.Path, model_path: pathlib.Path
             tmp = path.with_suffix('.tmp')
             torch.save(dataclasses.asdict(encoded[name]), tmp)
             tmp.replace(path)
+        # The detection head stays frozen in every run (_build): its outputs once per sample.
+        encoded[name] = cache_detections(eager, encoded[name])
     _DATA.update(config=config, source=eager.state_dict(), splits=splits, encoded=encoded,
                  settings=settings)
 

@@ -3,6 +3,7 @@
 """The strategy study: its protocol pieces, its verdicts, and every strategy for one step."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -13,8 +14,10 @@ from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training import study
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.frozen import assemble
+from multimodal_fusion.training.frozen import cache_detections
 from multimodal_fusion.training.frozen import encode_split
 from multimodal_fusion.training.frozen import fit_tail
+from multimodal_fusion.training.frozen import tail_runner
 from multimodal_fusion.training.testing import TRAIN_SIZE
 from multimodal_fusion.training.train import model_config
 from multimodal_fusion.training.train import TrainSettings
@@ -43,6 +46,36 @@ def test_fit_tail_ends_on_the_weights_of_its_best_validation_check(dataset_root)
     assert not all(torch.equal(seen[1][k], seen[3][k]) for k in seen[1])
     with pytest.raises(ValueError, match='steps'):
         fit_tail(model, encoded, split, steps=0)
+
+
+def test_cached_detections_give_the_outputs_of_the_camera_map(dataset_root):
+    split = load_split('train', TRAIN_SIZE, root=dataset_root)
+    config = model_config(TrainSettings(strategy='gated'))
+    source = build_model('gated', config, pretrained_camera=False).eval()
+    encoded = encode_split(source, split, range(TRAIN_SIZE), batch_size=8)
+    cached = cache_detections(source, encoded)
+    assert cached.spatial.numel() == 0 and cached.detection.objectness.dtype == torch.float16
+    indices = list(range(TRAIN_SIZE))
+
+    def no_camera(mask):
+        return mask & torch.tensor([False, True, True, True, True])
+
+    for mask_fn in (None, no_camera):
+        want = tail_runner(source, encoded, mask_fn)(indices)
+        got = tail_runner(source, cached, mask_fn)(indices)
+        for key, value in want.items():
+            torch.testing.assert_close(got[key], value, atol=2e-2, rtol=1e-2, msg=key)
+    # Training on it: only with the detection head frozen, which it then leaves untouched.
+    model = assemble('gated', config, source.state_dict())
+    with pytest.raises(ValueError, match='frozen detection head'):
+        fit_tail(model, cached, split, steps=2, batch_size=8)
+    model.detection_head.requires_grad_(False)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    fit = fit_tail(model, cached, split, steps=4, batch_size=8, lr=3e-3)
+    assert fit.best_step == 4 and all(math.isfinite(loss) for loss in fit.epoch_losses)
+    after = model.state_dict()
+    assert all(torch.equal(after[k], before[k]) for k in before if k.startswith('detection'))
+    assert not all(torch.equal(after[k], before[k]) for k in before if k.startswith('fusion'))
 
 
 def _row(strategy, score, drops, latency=5.0, std=0.01):
