@@ -91,8 +91,8 @@ def cache_detections(model: FusionModel, encoded: EncodedSplit, *,
 
     For runs whose detection head stays frozen (the study's): the head is then run once per
     sample instead of on every training batch (it was about a quarter of a step), and the
-    cache is about a sixth of the map's size. :func:`fit_tail` refuses it for a model whose
-    detection head trains.
+    cache holds 19 numbers per cell (the shipped labels) where the map holds ``d``.
+    :func:`fit_tail` refuses it for a model whose detection head trains.
     """
     model.eval()
     parts = [model.detection_head(encoded.spatial[start:start + batch_size].float())
