@@ -18,6 +18,7 @@ from multimodal_fusion.training.text_adapter import AdapterSettings
 from multimodal_fusion.training.text_adapter import command_examples
 from multimodal_fusion.training.text_adapter import slot_accuracy
 from multimodal_fusion.training.text_adapter import SLOT_CLASSES
+from multimodal_fusion.training.text_adapter import slot_loss
 from multimodal_fusion.training.text_adapter import SLOTS
 from multimodal_fusion.training.text_adapter import train_adapter_soup
 from multimodal_fusion.training.text_adapter import train_text_adapter
@@ -124,3 +125,20 @@ def test_a_soup_of_two_seeds_trains_each_and_averages_them():
         torch.testing.assert_close(b @ a, want.lora[name][1] @ want.lora[name][0])
     a, b = soup.lora[next(iter(soup.lora))]
     assert a.shape[0] == 4
+
+
+def test_the_anchor_words_are_learned_only_where_a_relation_is_said():
+    _, labels = command_examples('train', 200, seed=4, error_rate=0.0, relations=True)
+    labels = torch.from_numpy(labels)
+    related = labels[:, SLOTS.index('relation')] > 0
+    assert related.any() and not related.all()
+    outputs = [torch.randn(len(labels), n) for n in SLOT_CLASSES]
+    loss = slot_loss(outputs, labels)
+    # Other anchor logits on commands without a relation leave the loss as it was ...
+    for k in (SLOTS.index('anchor_shape'), SLOTS.index('anchor_color')):
+        outputs[k][~related] = torch.randn(int((~related).sum()), SLOT_CLASSES[k])
+    assert torch.equal(slot_loss(outputs, labels), loss)
+    # ... while on those that say one they count.
+    outputs[SLOTS.index('anchor_shape')][related] += 5.0 * torch.randn(
+        int(related.sum()), SLOT_CLASSES[SLOTS.index('anchor_shape')])
+    assert not torch.equal(slot_loss(outputs, labels), loss)
