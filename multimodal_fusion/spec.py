@@ -77,14 +77,23 @@ class AudioSpec:
 
 @dataclass(frozen=True)
 class TextSpec:
-    """A sentence embedding of the current command (all-MiniLM-L6-v2, mean-pooled, L2)."""
+    """The current command, read by all-MiniLM-L6-v2.
+
+    ``tokens=False``: its sentence embedding (mean-pooled, L2-normalised), ``(e,)``.
+    ``tokens=True``: its token states, ``(max_tokens, e)``, the rows after the utterance's
+    last token zero; they keep word order, which a mean loses ('the cube left of the ball'
+    and 'the ball left of the cube' have one mean).
+    """
 
     embedding_dim: int = 384
     max_tokens: int = 32
     max_age_s: float = 4.0
+    tokens: bool = False
 
     @property
     def tensor_shape(self) -> tuple[int, ...]:
+        if self.tokens:
+            return (self.max_tokens, self.embedding_dim)
         return (self.embedding_dim,)
 
 

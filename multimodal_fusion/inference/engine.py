@@ -131,9 +131,8 @@ class FusionEngine:
         self.modalities = tuple(self.metadata['modalities'])
         embedder = None
         if 'text' in self.modalities:
-            embedder = TextEmbedder(model_dir=text_encoder_dir,
-                                    max_tokens=self.spec.text.max_tokens, device=str(device),
-                                    adapter=self.text_adapter)
+            embedder = TextEmbedder.for_spec(self.spec.text, model_dir=text_encoder_dir,
+                                             device=str(device), adapter=self.text_adapter)
         self.text_embedder = embedder
         self.preprocessor = Preprocessor(spec=self.spec, text_embedder=embedder)
         self.settings = EngineSettings()

@@ -23,6 +23,7 @@ from multimodal_fusion.modules.encoders.camera import CameraEncoder
 from multimodal_fusion.modules.encoders.camera_cnn import SmallCnnBackbone
 from multimodal_fusion.modules.encoders.camera_efficientnet import EfficientNetLite0Backbone
 from multimodal_fusion.modules.encoders.text import TextEncoder
+from multimodal_fusion.modules.encoders.text import TextTokenEncoder
 from multimodal_fusion.modules.encoders.time_series import TimeSeriesEncoder
 from multimodal_fusion.modules.heads import ClassifierHead
 from multimodal_fusion.modules.heads import DetectionHead
@@ -144,7 +145,11 @@ class FusionModel(nn.Module):
         if self.use_audio:
             self.audio_encoder = AudioEncoder(spec=spec.audio, dim=dim,
                                               num_tokens=config.series_tokens)
-        if self.use_text:
+        if self.use_text and spec.text.tokens:
+            self.text_encoder = TextTokenEncoder(
+                embedding_dim=spec.text.embedding_dim, dim=dim, num_tokens=config.text_tokens,
+                num_heads=config.fusion.num_heads, dropout=config.dropout)
+        elif self.use_text:
             self.text_encoder = TextEncoder(embedding_dim=spec.text.embedding_dim, dim=dim,
                                             num_tokens=config.text_tokens,
                                             dropout=config.dropout)

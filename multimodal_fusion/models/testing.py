@@ -58,6 +58,9 @@ def random_inputs(config: ModelConfig, batch: int, *, mask: Optional[Tensor] = N
     audio = 0.1 * torch.randn((batch,) + spec.audio.tensor_shape, generator=g)
     text = torch.nn.functional.normalize(
         torch.randn((batch,) + spec.text.tensor_shape, generator=g), dim=-1)
+    if spec.text.tokens:  # token states end with the utterance: zero rows after it
+        lengths = torch.randint(2, spec.text.max_tokens + 1, (batch, 1), generator=g)
+        text = text * (torch.arange(spec.text.max_tokens) < lengths).unsqueeze(-1)
     touch = torch.randn((batch,) + spec.touch.tensor_shape, generator=g)
     proprio = torch.randn((batch,) + spec.proprio.tensor_shape, generator=g)
     if mask is None:

@@ -1,6 +1,6 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
-"""Utterance to sentence embedding at run time, with torch and ``tokenizers`` only.
+"""Utterance to sentence embedding (or token states) at run time, with torch and ``tokenizers``.
 
 Shape legend: ``b`` utterances, ``l`` tokens, ``e`` embedding width (384).
 
@@ -44,7 +44,12 @@ def text_encoder_dir() -> pathlib.Path:
 
 
 class TextEmbedder:
-    """Mean-pooled, L2-normalised all-MiniLM-L6-v2 embeddings from the traced file.
+    """All-MiniLM-L6-v2 embeddings from the traced file: pooled vectors or token states.
+
+    ``tokens=False`` gives the mean-pooled, L2-normalised ``(e,)`` sentence vector;
+    ``tokens=True`` the last layer's token states, ``(max_tokens, e)`` with zero rows after
+    the utterance's ``[SEP]`` (the traced file's ``bert`` submodule, whose states the pooled
+    vector is the mean of).
 
     Args:
         model_dir: folder holding ``text_encoder.pt`` and ``tokenizer.json``; defaults to
@@ -55,6 +60,7 @@ class TextEmbedder:
         device: torch device the encoder runs on.
         adapter: fine-tuned weight updates merged into the encoder (``None``: the frozen
             pretrained encoder).
+        tokens: token states instead of the pooled vector (see :class:`TextSpec`).
 
     Raises:
         FileNotFoundError: if the exported files are missing (the message says how to make
@@ -65,7 +71,8 @@ class TextEmbedder:
 
     def __init__(self, *, model_dir: Optional[os.PathLike | str] = None,
                  max_tokens: int = TextSpec().max_tokens, cache_size: int = 256,
-                 device: str = 'cpu', adapter: Optional[TextAdapter] = None) -> None:
+                 device: str = 'cpu', adapter: Optional[TextAdapter] = None,
+                 tokens: bool = False) -> None:
         if max_tokens < 2:
             raise ValueError(f'max_tokens must be >= 2 ([CLS] and [SEP]), got {max_tokens}')
         if cache_size < 0:
@@ -89,19 +96,30 @@ class TextEmbedder:
         if adapter is not None:
             adapter.apply_to(self._module)
         self.adapter = adapter
+        self.tokens = bool(tokens)
+        self._max_tokens = max_tokens
+        if self.tokens and not hasattr(self._module, 'bert'):
+            raise ValueError(f'{folder / TEXT_ENCODER_FILE} has no token states (no bert '
+                             f'submodule); re-export it with `python -m '
+                             f'multimodal_fusion.export.text_encoder --overwrite`')
         self._cache: collections.OrderedDict[str, np.ndarray] = collections.OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self.model_dir = folder
 
+    @classmethod
+    def for_spec(cls, spec: TextSpec, **kwargs) -> TextEmbedder:
+        """An embedder giving what ``spec`` describes (its token count and kind of output)."""
+        return cls(max_tokens=spec.max_tokens, tokens=spec.tokens, **kwargs)
+
     def __call__(self, utterance: str) -> np.ndarray:
-        """Embedding of one utterance: ``(e,)`` float32, unit norm."""
+        """Embedding of one utterance: ``(e,)`` float32, unit norm (``(max_tokens, e)``)."""
         return self.embed_batch([utterance])[0]
 
     def embed_batch(self, utterances: Sequence[str]) -> np.ndarray:
         """Embeddings of several utterances, uncached ones computed in one padded batch.
 
-        Returns ``(b, e)`` float32 (a copy; callers may modify it).
+        Returns ``(b, e)`` (``(b, max_tokens, e)``) float32 (a copy; callers may modify it).
         """
         # One lock around lookup, encoding and insertion: the encoder runs one batch at a
         # time anyway, and nothing can be evicted between the lookup and its use.
@@ -125,8 +143,13 @@ class TextEmbedder:
         attention = torch.tensor([e.attention_mask for e in encodings], dtype=torch.long,
                                  device=self._device)
         with torch.inference_mode():
-            out = self._module(ids, attention)
-        return out.float().cpu().numpy()
+            if not self.tokens:
+                return self._module(ids, attention).float().cpu().numpy()
+            states = self._module.bert(ids, attention).float()
+            states = states * attention.unsqueeze(-1).to(states.dtype)
+            out = states.new_zeros((len(utterances), self._max_tokens, states.shape[-1]))
+            out[:, :states.shape[1]] = states
+        return out.cpu().numpy()
 
     def _remember(self, utterance: str, row: np.ndarray) -> None:
         if self._cache_size == 0:

@@ -40,10 +40,12 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from multimodal_fusion.export.model_file import load_model
 from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.onnx_export import export_onnx
 from multimodal_fusion.export.quantize import quantize_model_file
 from multimodal_fusion.inference.engine import default_model_path
+from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.tools.figures import median_p99
 from multimodal_fusion.tools.machine import cpu_model
@@ -52,6 +54,7 @@ from multimodal_fusion.training.dataset import default_dataset_root
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import META_FILE
 from multimodal_fusion.training.dataset import SimulatedSplit
+from multimodal_fusion.training.dataset import split_config
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
 from multimodal_fusion.training.evaluation import EvalResult
 from multimodal_fusion.training.evaluation import score_outputs
@@ -93,11 +96,17 @@ class PathResult:
     action_agreement: float
 
 
+def model_split_config(model: os.PathLike | str) -> SimConfig:
+    """The simulator configuration of the splits the model file reads."""
+    return split_config(ModelConfig.from_dict(load_model(model)[1]['config']))
+
+
 def cached_test_size(root: Optional[os.PathLike | str] = None,
-                     preferred: int = DEFAULT_SIZE) -> int:
+                     preferred: int = DEFAULT_SIZE, config: SimConfig = SimConfig()) -> int:
     """``preferred`` if that test split is cached (or none is), else the largest cached one.
 
-    Only splits of the default simulator configuration count (what ``load_split`` opens).
+    Only splits of ``config`` count (the model's :func:`split_config`, what the benchmark
+    opens).
     """
     root = pathlib.Path(root) if root is not None else default_dataset_root()
     seed = SPLIT_SEEDS[SPLIT]
@@ -109,7 +118,7 @@ def cached_test_size(root: Optional[os.PathLike | str] = None,
             continue
         count = meta.get('count')
         if meta.get('seed') == seed and isinstance(count, int) and \
-                meta_path.parent.name == dataset_key(SimConfig(), seed, count):
+                meta_path.parent.name == dataset_key(config, seed, count):
             sizes.append(count)
     if not sizes or preferred in sizes:
         return preferred
@@ -221,7 +230,7 @@ def benchmark(model: os.PathLike | str, workdir: os.PathLike | str, *, size: int
 
     log(f'{SPLIT} split, {size} samples')
     split = load_split(SPLIT, size, root=dataset_root, workers=workers, progress=False,
-                       text_adapter=fp32.text_adapter)
+                       text_adapter=fp32.text_adapter, config=model_split_config(model))
     scored = score_paths(models, split, batch_size=batch_size)
     log(f'timing: {warmup} warm-up calls each, then {iterations} round-robin')
     times = time_paths(models, _chunk_inputs(split, [0]), iterations=iterations,
@@ -317,7 +326,8 @@ def main(argv: Optional[Sequence[str]] = None) -> list[PathResult]:
     args = parser.parse_args(argv)
     if args.iterations < 1 or args.warmup < 2:
         parser.error('need --iterations >= 1 and --warmup >= 2')
-    size = args.size if args.size is not None else cached_test_size(args.dataset_root)
+    size = args.size if args.size is not None else cached_test_size(
+        args.dataset_root, config=model_split_config(args.model))
     if size < 1:
         parser.error(f'--size must be >= 1, got {size}')
     torch.set_num_threads(1)

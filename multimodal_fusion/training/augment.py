@@ -77,9 +77,16 @@ def augment_camera(camera: Tensor, aug: Augmentation, generator: torch.Generator
 
 def augment_text(text: Tensor, present: Tensor, aug: Augmentation,
                  generator: torch.Generator) -> Tensor:
-    """Displace present ``(b, e)`` sentence embeddings; absent rows are left as they are."""
+    """Displace present sentence embeddings; absent samples are left as they are.
+
+    ``text`` is ``(b, e)`` unit vectors or ``(b, l, e)`` token states. Each vector gets
+    noise in proportion to its norm and keeps that norm, so the zero rows after an
+    utterance's last token stay zero.
+    """
     if aug.text_noise <= 0.0:
         return text.clone()
-    noisy = text + aug.text_noise * torch.randn(text.shape, generator=generator)
-    noisy = noisy / noisy.norm(dim=-1, keepdim=True).clamp_min(1e-6)
-    return torch.where(present[:, None], noisy.to(text.dtype), text)
+    norm = text.norm(dim=-1, keepdim=True)
+    noisy = text + aug.text_noise * norm * torch.randn(text.shape, generator=generator)
+    noisy = noisy * (norm / noisy.norm(dim=-1, keepdim=True).clamp_min(1e-6))
+    keep = present.reshape((-1,) + (1,) * (text.dim() - 1))
+    return torch.where(keep, noisy.to(text.dtype), text)

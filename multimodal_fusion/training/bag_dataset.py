@@ -53,6 +53,7 @@ from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.spec import SensorFrames
+from multimodal_fusion.spec import TextSpec
 from multimodal_fusion.training.dataset import default_dataset_root
 from multimodal_fusion.training.dataset import INPUT_FIELDS
 from multimodal_fusion.training.dataset import META_FILE
@@ -107,10 +108,10 @@ def bag_cache_key(bag: pathlib.Path, *, config, spec: ModalitySpec,
 class _LazyEmbedder:
     """The engine's sentence encoder, loaded at the first utterance (bags may have none)."""
 
-    def __init__(self, model_dir: Optional[pathlib.Path], max_tokens: int,
+    def __init__(self, model_dir: Optional[pathlib.Path], spec: TextSpec,
                  adapter: Optional[TextAdapter] = None) -> None:
         self.model_dir = model_dir
-        self.max_tokens = max_tokens
+        self.spec = spec
         self.adapter = adapter
         self._embedder = None
 
@@ -118,8 +119,8 @@ class _LazyEmbedder:
         if self._embedder is None:
             from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 
-            self._embedder = TextEmbedder(model_dir=self.model_dir, max_tokens=self.max_tokens,
-                                          adapter=self.adapter)
+            self._embedder = TextEmbedder.for_spec(self.spec, model_dir=self.model_dir,
+                                                   adapter=self.adapter)
         return self._embedder(utterance)
 
 
@@ -192,7 +193,7 @@ def cache_bag(bag: os.PathLike | str, *, config=None, spec: Optional[ModalitySpe
     folder = root / 'bags' / bag_cache_key(bag, config=config, spec=spec,
                                            text_encoder=encoder, namespace=namespace,
                                            text_adapter=text_adapter)
-    embedder = _LazyEmbedder(encoder, spec.text.max_tokens, text_adapter)
+    embedder = _LazyEmbedder(encoder, spec.text, text_adapter)
     return write_once(folder, lambda tmp: _write_bag(tmp, bag, config, spec, embedder,
                                                      namespace, progress))
 

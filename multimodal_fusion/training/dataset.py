@@ -41,6 +41,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.losses import Annotation
 from multimodal_fusion.models.losses import encode_targets
 from multimodal_fusion.models.losses import REFERENCE_WORDS
@@ -51,6 +52,7 @@ from multimodal_fusion.sim.referring import Reference
 from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import SIZES
 from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.spec import TextSpec
 
 # Bump when the stored fields or their meaning change, or the simulator draws different
 # data for the same config (3: issue 12's phrasings, voices, backgrounds, sensors; 4: more
@@ -105,13 +107,13 @@ class _DeferredText:
     parent fills the embeddings in one batch per split.
     """
 
-    def __init__(self, dim: int) -> None:
-        self.dim = dim
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
         self.seen: list[str] = []
 
     def __call__(self, utterance: str) -> np.ndarray:
         self.seen.append(utterance)
-        return np.zeros(self.dim, dtype=np.float32)
+        return np.zeros(self.shape, dtype=np.float32)
 
 
 _WORKER_SIM = None
@@ -131,7 +133,7 @@ def _simulate_chunk(bounds: tuple[int, int]) -> _Chunk:
     start, stop = bounds
     spec = sim.config.spec
     samples = [sim.sample(i) for i in range(start, stop)]
-    deferred = _DeferredText(spec.text.embedding_dim)
+    deferred = _DeferredText(spec.text.tensor_shape)
     batch = Preprocessor(spec=spec, text_embedder=deferred)([s.frames for s in samples])
     utterances: list[Optional[str]] = []
     seen = iter(deferred.seen)
@@ -187,8 +189,8 @@ def generate_split(seed: int, count: int, *, config: SimConfig = SimConfig(),
         config: simulator configuration (its ``spec`` is the model's).
         root: cache root; defaults to :func:`default_dataset_root`.
         workers: simulation processes; 0 simulates in this process (tests, debugging).
-        text_embedder: ``utterances -> (b, e)`` embeddings; defaults to
-            ``TextEmbedder().embed_batch``.
+        text_embedder: ``utterances -> (b,) + spec.text.tensor_shape`` embeddings;
+            defaults to ``TextEmbedder.for_spec(spec.text).embed_batch``.
         progress: show a tqdm bar.
 
     Raises:
@@ -291,7 +293,7 @@ def _write_split(folder: pathlib.Path, seed: int, count: int, config: SimConfig,
         if text_embedder is None:
             from multimodal_fusion.preprocessing.text_embedder import TextEmbedder
 
-            text_embedder = TextEmbedder(max_tokens=spec.text.max_tokens).embed_batch
+            text_embedder = TextEmbedder.for_spec(spec.text).embed_batch
         embed_utterances(utterances, arrays['text'], text_embedder)
     for array in arrays.values():
         array.flush()
@@ -387,9 +389,8 @@ class SimulatedSplit(Dataset):
             text = np.array(self.arrays['text'])
             utterances = self.meta['utterances']
             if any(u is not None for u in utterances):
-                max_tokens = self.meta['config']['spec']['text']['max_tokens']
-                embedder = TextEmbedder(max_tokens=max_tokens, cache_size=0,
-                                        adapter=adapter)
+                spec = TextSpec(**self.meta['config']['spec']['text'])
+                embedder = TextEmbedder.for_spec(spec, cache_size=0, adapter=adapter)
                 embed_utterances(utterances, text, embedder.embed_batch)
             # Written beside and renamed: readers (other ranks) never see half a file.
             handle, tmp = tempfile.mkstemp(dir=self.folder, prefix='.text-', suffix='.npy')
@@ -401,6 +402,16 @@ class SimulatedSplit(Dataset):
                 pathlib.Path(tmp).unlink(missing_ok=True)
                 raise
         return np.load(path, mmap_mode='r')
+
+
+def split_config(model: ModelConfig, **overrides) -> SimConfig:
+    """The simulator configuration of the splits ``model`` reads.
+
+    Its spec (the text as a pooled vector or as token states) and, for a model that reads
+    them, relational commands. ``overrides``: further :class:`SimConfig` fields
+    (``held_out``, ``random_instant_fraction``).
+    """
+    return SimConfig(**{'spec': model.spec, 'relations': model.relations, **overrides})
 
 
 def load_split(name: str, count: int, *, config: SimConfig = SimConfig(),

@@ -41,10 +41,10 @@ from multimodal_fusion.models.build import build_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.models.testing import random_inputs
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
-from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.sim.vocab import SITUATIONS
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.dataset import load_split
+from multimodal_fusion.training.dataset import split_config
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
 from multimodal_fusion.training.evaluation import drop
 from multimodal_fusion.training.evaluation import EvalResult
@@ -178,7 +178,8 @@ def run(args: argparse.Namespace) -> dict:
     config = ModelConfig.from_dict(metadata['config'])
     strategy = metadata['strategy']
     summary = metadata['training_summary']
-    test = load_split('test', args.test_size, workers=args.workers, text_adapter=adapter)
+    test = load_split('test', args.test_size, workers=args.workers, text_adapter=adapter,
+                      config=split_config(config))
     log = (lambda *a: print(*a, flush=True)) if not args.quiet else (lambda *a: None)
     results: dict = {'model': str(args.model), 'strategy': strategy,
                      'test_seed': SPLIT_SEEDS['test'], 'test_size': len(test),
@@ -230,7 +231,8 @@ def run(args: argparse.Namespace) -> dict:
     # The first samples of the shipped model's own training split (same size, same config).
     settings = summary.get('settings', {})
     train_size = int(settings.get('train_size', args.tail_train_size))
-    train_config = SimConfig(random_instant_fraction=float(settings.get('random_instants', 0.0)))
+    train_config = split_config(
+        config, random_instant_fraction=float(settings.get('random_instants', 0.0)))
     train = load_split('train', max(train_size, args.tail_train_size), workers=args.workers,
                        config=train_config, text_adapter=adapter)
     log(f'encoding {args.tail_train_size} training samples')

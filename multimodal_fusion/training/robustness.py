@@ -32,6 +32,7 @@ import numpy as np
 
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.inference.engine import FusionEngine
+from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim.config import HELD_OUT_FACTORS
 from multimodal_fusion.sim.config import SimConfig
@@ -39,6 +40,7 @@ from multimodal_fusion.sim.vocab import ACTIONS
 from multimodal_fusion.sim.vocab import SITUATIONS
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import SimulatedSplit
+from multimodal_fusion.training.dataset import split_config
 from multimodal_fusion.training.dataset import SPLIT_SEEDS
 from multimodal_fusion.training.evaluation import EvalResult
 from multimodal_fusion.training.evaluation import evaluate_split
@@ -194,11 +196,14 @@ def evaluate_conditions(model, *, split_name: str = 'robustness', size: int = 10
                         conditions: Sequence[str] = tuple(CONDITIONS),
                         root: Optional[str] = None, workers: int = 2,
                         progress: bool = False,
-                        text_adapter: Optional[TextAdapter] = None) -> list[ConditionScore]:
+                        text_adapter: Optional[TextAdapter] = None,
+                        model_config: Optional[ModelConfig] = None) -> list[ConditionScore]:
     """Score ``model`` (called like the node's TorchScript module) on each condition.
 
     ``text_adapter``: the sentence encoder's fine-tuning the model reads text through (the
-    engine's ``text_adapter``).
+    engine's ``text_adapter``). ``model_config``: the model's configuration, whose spec and
+    relations the splits follow (:func:`split_config`; ``None``: the default spec, no
+    relations).
 
     Every condition uses the same split seed and sample indices; only the held-out factors
     differ, so the difference from the in-distribution row is the shift alone.
@@ -211,7 +216,8 @@ def evaluate_conditions(model, *, split_name: str = 'robustness', size: int = 10
         raise ValueError(f'unknown conditions {unknown}; expected names from {tuple(CONDITIONS)}')
     scores = []
     for condition in conditions:
-        config = SimConfig(held_out=CONDITIONS[condition])
+        config = (SimConfig(held_out=CONDITIONS[condition]) if model_config is None
+                  else split_config(model_config, held_out=CONDITIONS[condition]))
         split = load_split(split_name, size, config=config, root=root, workers=workers,
                            progress=progress, text_adapter=text_adapter)
         scores.append(score_condition(condition, evaluate_split(model, split, batch_size=100),
@@ -298,7 +304,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     engine = FusionEngine(args.model)
     scores = evaluate_conditions(engine.module, split_name=args.split, size=args.size,
                                  conditions=args.conditions, progress=True,
-                                 text_adapter=engine.text_adapter)
+                                 text_adapter=engine.text_adapter,
+                                 model_config=ModelConfig.from_dict(engine.metadata['config']))
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     shown = ['python -m multimodal_fusion.training.robustness'] + [

@@ -53,10 +53,10 @@ from multimodal_fusion.export.model_file import load_eager_model
 from multimodal_fusion.export.scripting import script_model
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
-from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.auxiliary import AuxiliaryWeights
 from multimodal_fusion.training.dataset import load_split
+from multimodal_fusion.training.dataset import split_config
 from multimodal_fusion.training.evaluate import cpu_latency_ms
 from multimodal_fusion.training.evaluate import parameter_count
 from multimodal_fusion.training.evaluation import drop
@@ -156,7 +156,8 @@ def prepare(settings: StudySettings, out: pathlib.Path, model_path: pathlib.Path
     sizes = {'train': settings.train_size, 'val': settings.val_size, 'test': settings.test_size}
     splits, encoded = {}, {}
     for name in SPLITS:
-        sim = SimConfig(random_instant_fraction=instants) if name == 'train' else SimConfig()
+        sim = split_config(config, **({'random_instant_fraction': instants}
+                                      if name == 'train' else {}))
         splits[name] = load_split(name, sizes[name], config=sim, workers=workers,
                                   text_adapter=adapter, root=dataset_root,
                                   progress=log is print)

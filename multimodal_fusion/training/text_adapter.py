@@ -7,8 +7,9 @@
 Shape legend: ``b`` utterances, ``l`` tokens, ``e`` embedding width (384), ``r`` rank.
 
 all-MiniLM-L6-v2 gets low-rank adapters on
-every linear layer (LoRA) and trainable biases and layer norms; a small read-out of its
-mean-pooled, L2-normalised vector (the vector the fusion model sees) learns each command's
+every linear layer (LoRA) and trainable biases and layer norms; a small read-out of what
+the fusion model sees (the mean-pooled, L2-normalised vector, or with ``--readout tokens``
+the token states, one learned attention pool per word slot) learns each command's
 action and the shape, colour, size and position words of its reference (and its relation
 to another object, with that object's shape and colour), from
 training-pool commands through the simulated recogniser, and bystander chatter (action
@@ -38,6 +39,8 @@ import torch
 from torch import nn
 from torch import Tensor
 
+from multimodal_fusion.modules.encoders.text import with_mean_item
+from multimodal_fusion.modules.layers.pooling import QueryPool
 from multimodal_fusion.preprocessing.text_adapter import average_adapters
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
 from multimodal_fusion.sim import speech
@@ -61,6 +64,7 @@ SLOT_CLASSES: tuple[int, ...] = (len(ACTIONS), len(SHAPES) + 1, len(COLORS) + 1,
 _INPUT_SCALE = 5.0
 # The shipped adapter is the soup of these seeds' fine-tunings (train_adapter_soup).
 SOUP_SEEDS: tuple[int, ...] = (0, 1, 2)
+READOUTS: tuple[str, ...] = ('mean', 'tokens')
 
 
 def command_examples(pool: str, count: int, seed: int, error_rate: float,
@@ -169,12 +173,17 @@ class AdapterSettings:
     error_rate: float = SimConfig().asr_error_rate
     max_tokens: int = 32
     relations: bool = False  # commands naming relations to another object (SimConfig)
+    # What the read-out sees: 'mean' the mean-pooled sentence vector, 'tokens' the token
+    # states (one learned attention pool per slot), as the fusion model's text input does.
+    readout: str = 'mean'
 
     def __post_init__(self) -> None:
         if self.commands < 1 or self.epochs < 1 or self.rank < 1 or self.batch_size < 1:
             raise ValueError(f'commands, epochs, rank and batch_size must be >= 1: {self}')
         if not self.lr > 0 or not 0.0 <= self.chatter_fraction <= 1.0:
             raise ValueError(f'need lr > 0 and 0 <= chatter_fraction <= 1: {self}')
+        if self.readout not in READOUTS:
+            raise ValueError(f'readout must be one of {READOUTS}, got {self.readout!r}')
 
 
 _ADAPTED = (('attention', 'self', 'query'), ('attention', 'self', 'key'),
@@ -183,9 +192,15 @@ _ADAPTED = (('attention', 'self', 'query'), ('attention', 'self', 'key'),
 
 
 class _AdaptedEncoder(nn.Module):
-    """The Hugging Face BERT with LoRA layers, mean pooling and a slot read-out."""
+    """The Hugging Face BERT with LoRA layers and a slot read-out.
 
-    def __init__(self, bert: nn.Module, rank: int, generator: torch.Generator) -> None:
+    The read-out sees the mean-pooled vector (``readout='mean'``) or the token states
+    (``'tokens'``: one learned attention pool per slot over the token states and their mean,
+    then the same MLP for every slot, each slot keeping its own classes' logits).
+    """
+
+    def __init__(self, bert: nn.Module, rank: int, generator: torch.Generator,
+                 readout: str = 'mean') -> None:
         super().__init__()
         self.bert = bert
         for p in bert.parameters():
@@ -205,6 +220,8 @@ class _AdaptedEncoder(nn.Module):
         for p in self.tuned.values():
             p.requires_grad = True
         width = bert.config.hidden_size
+        self.readout_kind = readout
+        self.pool = QueryPool(width, len(SLOTS), num_heads=6) if readout == 'tokens' else None
         self.readout = nn.Sequential(nn.Dropout(0.1), nn.Linear(width, 256), nn.GELU(),
                                      nn.Linear(256, sum(SLOT_CLASSES)))
 
@@ -215,9 +232,17 @@ class _AdaptedEncoder(nn.Module):
         pooled = (hidden * weights).sum(1) / weights.sum(1).clamp_min(1e-9)
         return nn.functional.normalize(pooled, dim=1)
 
+    def token_states(self, ids: Tensor, attention: Tensor) -> Tensor:
+        """``(b, l, e)`` token states, as the exported encoder's token output computes them."""
+        return self.bert(input_ids=ids, attention_mask=attention, return_dict=False)[0]
+
     def forward(self, ids: Tensor, attention: Tensor) -> list[Tensor]:
-        return list(self.readout(self.embed(ids, attention) * _INPUT_SCALE).split(
-            SLOT_CLASSES, dim=1))
+        if self.pool is None:
+            return list(self.readout(self.embed(ids, attention) * _INPUT_SCALE).split(
+                SLOT_CLASSES, dim=1))
+        items, mask = with_mean_item(self.token_states(ids, attention), attention > 0)
+        per_slot = self.readout(self.pool(items, mask))
+        return [logits[:, k] for k, logits in enumerate(per_slot.split(SLOT_CLASSES, dim=2))]
 
     def adapter(self, summary: dict) -> TextAdapter:
         """Return what training changed, as a :class:`TextAdapter`."""
@@ -252,7 +277,7 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
     torch.manual_seed(settings.seed)
     generator = torch.Generator().manual_seed(settings.seed)
     bert, tokenizer = _load_bert()
-    model = _AdaptedEncoder(bert, settings.rank, generator)
+    model = _AdaptedEncoder(bert, settings.rank, generator, settings.readout)
     texts, labels = command_examples('train', settings.commands, settings.seed,
                                      settings.error_rate, settings.chatter_fraction,
                                      relations=settings.relations)
@@ -266,7 +291,9 @@ def train_text_adapter(settings: AdapterSettings = AdapterSettings(), *,
     optimizer = torch.optim.AdamW([
         {'params': lora, 'lr': settings.lr},
         {'params': list(model.tuned.values()), 'lr': settings.lr / 10},
-        {'params': model.readout.parameters(), 'lr': 2e-3}], weight_decay=0.01)
+        {'params': [p for name, p in model.named_parameters()
+                    if name.startswith(('readout.', 'pool.'))], 'lr': 2e-3}],
+        weight_decay=0.01)
     targets = torch.from_numpy(labels)
     start = time.time()
     for epoch in range(settings.epochs):
@@ -370,12 +397,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument('--relations', action='store_true',
                    help='commands also name objects by a relation to another one '
                         '(experimental, see docs/training.md)')
+    p.add_argument('--readout', choices=READOUTS, default=defaults.readout,
+                   help='what the read-out learns from: the mean-pooled vector or the '
+                        'token states (for a model whose text input is token states)')
     args = p.parse_args(argv)
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     try:
         settings = AdapterSettings(commands=args.commands, epochs=args.epochs, rank=args.rank,
-                                   lr=args.lr, seed=args.seeds[0], relations=args.relations)
+                                   lr=args.lr, seed=args.seeds[0], relations=args.relations,
+                                   readout=args.readout)
     except ValueError as error:
         p.error(str(error))
     if args.processes < 1:

@@ -51,7 +51,9 @@ from multimodal_fusion.sim.vocab import COLORS
 from multimodal_fusion.sim.vocab import OBJECT_CLASSES
 from multimodal_fusion.sim.vocab import SITUATIONS
 from multimodal_fusion.sim.vocab import SIZES
+from multimodal_fusion.spec import DEFAULT_SPEC
 from multimodal_fusion.spec import MODALITIES
+from multimodal_fusion.spec import ModalitySpec
 from multimodal_fusion.training.augment import augment_camera
 from multimodal_fusion.training.augment import augment_text
 from multimodal_fusion.training.augment import Augmentation
@@ -108,6 +110,9 @@ class TrainSettings:
         relations: train and validate on commands that also name objects by a relation to
             another one (``SimConfig.relations``), with a referring head that reads them
             (``ModelConfig.relations``).
+        token_states: the text input is the sentence encoder's token states rather than
+            their mean (``TextSpec(tokens=True)``), read by learned queries
+            (:class:`~multimodal_fusion.modules.encoders.text.TextTokenEncoder`).
     """
 
     strategy: str = 'token_early'
@@ -127,6 +132,7 @@ class TrainSettings:
     contrastive: float = 0.0
     balance: float = 0.0
     relations: bool = False
+    token_states: bool = False
 
     def __post_init__(self) -> None:
         if self.strategy not in FUSION_BUILDERS:
@@ -150,6 +156,12 @@ class TrainSettings:
             raise ValueError('contrastive and balance weights must be >= 0')
 
     @property
+    def spec(self) -> ModalitySpec:
+        """The modality spec of the run's data and model."""
+        return dataclasses.replace(DEFAULT_SPEC, text=dataclasses.replace(
+            DEFAULT_SPEC.text, tokens=self.token_states))
+
+    @property
     def auxiliary(self) -> AuxiliaryWeights:
         """The auxiliary loss weights of the run."""
         return AuxiliaryWeights(contrastive=self.contrastive, balance=self.balance)
@@ -158,7 +170,7 @@ class TrainSettings:
 def model_config(settings: TrainSettings) -> ModelConfig:
     """The model configuration a run trains: label counts from the simulator's vocab."""
     modalities = tuple(m for m in MODALITIES if m != settings.drop_modality)
-    return ModelConfig(fusion=FusionConfig(modalities=modalities),
+    return ModelConfig(spec=settings.spec, fusion=FusionConfig(modalities=modalities),
                        camera_backbone=settings.camera_backbone,
                        num_situations=len(SITUATIONS), num_actions=len(ACTIONS),
                        num_object_classes=len(OBJECT_CLASSES), num_colors=len(COLORS),
@@ -330,8 +342,8 @@ class Trainer:
         settings = self.settings
         # Rank 0 generates the splits; the others wait and then open the cached copies.
         train_config = SimConfig(random_instant_fraction=settings.random_instants,
-                                 relations=settings.relations)
-        val_config = SimConfig(relations=settings.relations)
+                                 relations=settings.relations, spec=settings.spec)
+        val_config = SimConfig(relations=settings.relations, spec=settings.spec)
         adapter = self.text_adapter
         if self.is_main:
             train = load_split('train', settings.train_size, workers=workers,
@@ -574,6 +586,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--relations', action='store_true',
                    help="also name objects by a relation to another one ('the cube left of "
                         "the ball'): experimental, see docs/training.md")
+    p.add_argument('--token-states', action='store_true',
+                   help="read the command's token states instead of their mean (keeps "
+                        'word order; see docs/training.md)')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--text-adapter', type=pathlib.Path, default=None, metavar='FILE',
                    help='read text through the sentence encoder fine-tuned by this adapter '
@@ -617,7 +632,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
                          warmup_steps=args.warmup_steps,
                          random_instants=args.random_instants, augment=args.augment,
                          contrastive=args.contrastive, balance=args.balance,
-                         relations=args.relations)
+                         relations=args.relations, token_states=args.token_states)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

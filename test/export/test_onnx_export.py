@@ -1,6 +1,7 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -8,13 +9,18 @@ import pytest
 import torch
 
 from multimodal_fusion.export import checksum_path
+from multimodal_fusion.export import export_model
 from multimodal_fusion.export import ModelFileError
 from multimodal_fusion.export import onnx_export
 from multimodal_fusion.export.model_file import INPUTS
 from multimodal_fusion.export.quantize import quantize_model_file
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.inference import FusionEngine
+from multimodal_fusion.models import build_model
 from multimodal_fusion.models import OUTPUT_KEYS
+from multimodal_fusion.models.testing import random_inputs
+from multimodal_fusion.models.testing import tiny_model_config
+from multimodal_fusion.models.testing import TINY_SPEC
 from multimodal_fusion.spec import MODALITIES
 
 onnxruntime = pytest.importorskip('onnxruntime')
@@ -124,3 +130,26 @@ def test_an_int8_file_is_refused(tmp_path):
     int8 = quantize_model_file(default_model_path(), tmp_path / 'int8.pt')
     with pytest.raises(ModelFileError, match='already quantised'):
         onnx_export.export_onnx(int8, tmp_path / 'out.onnx')
+
+
+def test_a_model_reading_token_states_exports_with_them(tmp_path):
+    config = tiny_model_config(spec=dataclasses.replace(
+        TINY_SPEC, text=dataclasses.replace(TINY_SPEC.text, tokens=True, max_tokens=8)))
+    torch.manual_seed(0)
+    model = build_model('token_early', config).eval()
+    path = export_model(model, tmp_path / 'tokens.pt', strategy='token_early', config=config,
+                        labels={'situations': ['a'] * config.num_situations,
+                                'actions': ['a'] * config.num_actions,
+                                'object_classes': ['a'] * config.num_object_classes},
+                        training_summary={'test': True})
+    out = onnx_export.export_onnx(path, tmp_path / 'tokens.onnx')
+    session = onnxruntime.InferenceSession(str(out), providers=['CPUExecutionProvider'])
+    assert [i.shape[1:] for i in session.get_inputs()][2] == [8, 384]
+    mask = torch.ones(2, len(MODALITIES), dtype=torch.bool)
+    mask[:, MODALITIES.index('audio')] = False
+    tensors = random_inputs(config, 2, mask=mask)
+    got = _run(session, tensors)
+    with torch.no_grad():
+        want = model(*tensors)
+    for key in ('situation_logits', 'action_logits', 'target_logits'):
+        np.testing.assert_allclose(got[key], want[key].numpy(), atol=1e-4, rtol=1e-4)

@@ -71,6 +71,28 @@ def test_text_embedder_equals_hf_pipeline(exported, hf):
                                                 cache_size=0)(sentence), row, atol=1e-5)
 
 
+def test_token_states_are_hf_eager_states_padded_with_zero_rows(exported, hf):
+    embedder = TextEmbedder(model_dir=exported, max_tokens=16, tokens=True, cache_size=0)
+    got = embedder.embed_batch(SENTENCES)
+    assert got.shape == (len(SENTENCES), 16, 384) and got.dtype == np.float32
+    tokenizer, encoder = hf
+    batch = tokenizer(SENTENCES, padding=True, truncation=True, max_length=16,
+                      return_tensors='pt')
+    with torch.no_grad():
+        states = encoder.bert(input_ids=batch['input_ids'],
+                              attention_mask=batch['attention_mask'])[0].numpy()
+    lengths = batch['attention_mask'].sum(1).numpy()
+    for row, states_row, length in zip(got, states, lengths):
+        np.testing.assert_allclose(row[:length], states_row[:length], atol=1e-4)
+        assert not row[length:].any() and (np.abs(row[:length]).sum(1) > 0).all()
+    # Their mean is the pooled sentence vector; one utterance alone gives the same rows.
+    pooled = TextEmbedder(model_dir=exported, max_tokens=16).embed_batch(SENTENCES)
+    means = got.sum(1) / lengths[:, None]
+    np.testing.assert_allclose(means / np.linalg.norm(means, axis=1, keepdims=True), pooled,
+                               atol=1e-5)
+    np.testing.assert_allclose(embedder(SENTENCES[1]), got[1], atol=1e-4)
+
+
 def test_embedding_is_semantic(exported):
     embedder = TextEmbedder(model_dir=exported)
     a, b, c = embedder.embed_batch(['pick up the cup', 'grab the mug', 'the weather is nice'])

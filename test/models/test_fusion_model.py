@@ -3,6 +3,7 @@
 """Every fusion strategy inside the full model: shapes, masks, TorchScript, gradients."""
 
 import copy
+import dataclasses
 import io
 
 import pytest
@@ -212,3 +213,32 @@ def test_detector_evidence_reaches_the_situation_only_while_the_camera_is_presen
         assert (not torch.allclose(a, b)) == changed, name
     # A fresh model starts without the skip (zero weights): it adds nothing until trained.
     assert not _model('gated').situation_evidence.weight.any()
+
+
+TOKEN_CONFIG = tiny_model_config(spec=dataclasses.replace(
+    CONFIG.spec, text=dataclasses.replace(CONFIG.spec.text, tokens=True, max_tokens=8)))
+
+
+@pytest.mark.parametrize('strategy', STRATEGIES)
+def test_token_state_text_scripts_learns_and_is_ignored_when_absent(strategy):
+    torch.manual_seed(0)
+    model = build_model(strategy, TOKEN_CONFIG).eval()
+    mask = _mask('mixed', 3)
+    inputs = random_inputs(TOKEN_CONFIG, 3, mask=mask)
+    assert inputs[2].shape == (3, 8, 384)
+    buffer = io.BytesIO()
+    torch.jit.save(torch.jit.script(model), buffer)
+    buffer.seek(0)
+    loaded = torch.jit.load(buffer)
+    other = list(inputs)
+    other[2] = torch.where(mask[:, 2, None, None], inputs[2], torch.full_like(inputs[2], 5.0))
+    with torch.no_grad():
+        eager, scripted, swapped = model(*inputs), loaded(*inputs), model(*other)
+    for key in output_keys(TOKEN_CONFIG):
+        torch.testing.assert_close(scripted[key], eager[key], atol=1e-5, rtol=1e-5, msg=key)
+        torch.testing.assert_close(swapped[key], eager[key], msg=key)
+    model.train()
+    out = model(*random_inputs(TOKEN_CONFIG, 4))
+    sum((v.float() ** 2).mean() for k, v in out.items() if k != 'modality_weights').backward()
+    for weight in (model.text_encoder.project.weight, model.text_encoder.pool.queries):
+        assert weight.grad is not None and weight.grad.abs().sum() > 0

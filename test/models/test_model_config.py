@@ -11,6 +11,7 @@ from multimodal_fusion.models.testing import tiny_model_config
 from multimodal_fusion.modules.fusion.base import FusionConfig
 from multimodal_fusion.spec import CameraSpec
 from multimodal_fusion.spec import ModalitySpec
+from multimodal_fusion.spec import TextSpec
 
 
 def test_defaults_are_valid_and_grid_follows_camera():
@@ -32,6 +33,15 @@ def test_a_config_written_before_relations_reads_as_a_model_without_them():
     assert ModelConfig.from_dict(data).relations is True
     del data['relations']
     assert ModelConfig.from_dict(data).relations is False
+
+
+def test_token_state_text_round_trips_and_older_files_read_the_pooled_vector():
+    spec = dataclasses.replace(ModalitySpec(), text=TextSpec(tokens=True, max_tokens=24))
+    assert spec.text.tensor_shape == (24, 384) and TextSpec().tensor_shape == (384,)
+    data = json.loads(json.dumps(ModelConfig(spec=spec).to_dict()))
+    assert ModelConfig.from_dict(data).spec.text == spec.text
+    del data['spec']['text']['tokens']  # a model file from before token states
+    assert ModelConfig.from_dict(data).spec.text == TextSpec(max_tokens=24)
 
 
 def test_from_dict_rejects_malformed():

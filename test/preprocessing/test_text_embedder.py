@@ -68,6 +68,11 @@ def test_truncates_to_max_tokens(fake_dir):
                                atol=1e-6)
 
 
+def test_token_states_need_an_encoder_that_has_them(fake_dir):
+    with pytest.raises(ValueError, match='no token states.*--overwrite'):
+        TextEmbedder(model_dir=fake_dir, tokens=True)
+
+
 def test_missing_files_say_how_to_export(tmp_path):
     with pytest.raises(FileNotFoundError, match='multimodal_fusion.export.text_encoder'):
         TextEmbedder(model_dir=tmp_path)

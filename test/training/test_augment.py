@@ -57,6 +57,17 @@ def test_text_noise_keeps_unit_norm_and_leaves_absent_rows_alone():
                        text)
 
 
+def test_text_noise_on_token_states_keeps_each_norm_and_the_padding_zero():
+    states = 8.0 * torch.randn(3, 6, 384, generator=_generator(6))
+    states[:, 4:] = 0.0  # four tokens, then padding
+    present = torch.tensor([True, True, False])
+    out = augment_text(states, present, Augmentation(), _generator(7))
+    torch.testing.assert_close(out[:2].norm(dim=-1), states[:2].norm(dim=-1))
+    cosine = torch.nn.functional.cosine_similarity(out[:2, :4], states[:2, :4], dim=-1)
+    assert (cosine > 0.8).all() and (cosine < 0.999).all()
+    assert not out[:, 4:].any() and torch.equal(out[2], states[2])
+
+
 @pytest.mark.parametrize('kwargs', [{'camera_p': 1.5}, {'exposure': (1.2, 0.8)},
                                     {'white_balance': 0.6}, {'text_noise': -1.0}])
 def test_invalid_settings_are_refused(kwargs):

@@ -1,6 +1,8 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -22,6 +24,7 @@ from multimodal_fusion.training.dataset import SPLIT_SEEDS
 
 from multimodal_fusion.training.testing import fake_embed
 from multimodal_fusion.training.testing import TRAIN_SIZE
+from multimodal_fusion.training.testing import VAL_SIZE
 
 
 def test_split_seeds_are_distinct():
@@ -156,3 +159,33 @@ def test_text_is_read_through_the_adapted_encoder_once(dataset_root, monkeypatch
     again = load_split('train', TRAIN_SIZE, root=dataset_root, text_adapter=adapter)
     np.testing.assert_array_equal(np.asarray(again.arrays['text']),
                                   np.asarray(split.arrays['text']))
+
+
+def test_a_token_state_split_holds_each_utterances_states_also_when_adapted(tmp_path):
+    spec = dataclasses.replace(DEFAULT_SPEC, text=dataclasses.replace(
+        DEFAULT_SPEC.text, tokens=True))
+    config = SimConfig(spec=spec)
+    assert dataset_key(config, 1, 10) != dataset_key(SimConfig(), 1, 10)
+    adapter = _adapter()
+    for split_adapter in (None, adapter):
+        split = load_split('val', VAL_SIZE, config=config, root=tmp_path, workers=0,
+                           progress=False, text_adapter=split_adapter)
+        text = np.asarray(split.arrays['text'])
+        assert text.shape == (VAL_SIZE, 32, 384)
+        spoken = [i for i in range(len(split)) if split.utterance(i) is not None]
+        assert spoken and not text[[i for i in range(len(split)) if i not in spoken]].any()
+        want = TextEmbedder(cache_size=0, tokens=True, adapter=split_adapter).embed_batch(
+            [split.utterance(i) for i in spoken])
+        np.testing.assert_allclose(text[spoken], want, atol=1e-4)
+        assert split[spoken[0]][2].shape == (32, 384)
+
+
+def test_split_config_follows_the_models_spec_and_relations():
+    from multimodal_fusion.models import ModelConfig
+
+    spec = dataclasses.replace(DEFAULT_SPEC, text=dataclasses.replace(
+        DEFAULT_SPEC.text, tokens=True))
+    config = dataset.split_config(ModelConfig(spec=spec, relations=True),
+                                  random_instant_fraction=0.5)
+    assert config == SimConfig(spec=spec, relations=True, random_instant_fraction=0.5)
+    assert dataset.split_config(ModelConfig()) == SimConfig()

@@ -13,6 +13,7 @@ import pytest
 
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.inference.engine import FusionEngine
+from multimodal_fusion.models import ModelConfig
 from multimodal_fusion.sim.config import HELD_OUT_FACTORS
 from multimodal_fusion.training.robustness import ALL_SHIFTS
 from multimodal_fusion.training.robustness import CONDITIONS
@@ -31,7 +32,8 @@ def scores():
     engine = FusionEngine(default_model_path())
     return {s.condition: s for s in evaluate_conditions(
         engine.module, split_name='robustness_ci', size=CI_SAMPLES,
-        text_adapter=engine.text_adapter)}
+        text_adapter=engine.text_adapter,
+        model_config=ModelConfig.from_dict(engine.metadata['config']))}
 
 
 # Regression guards: the shipped model's figures on this split (situation F1, action

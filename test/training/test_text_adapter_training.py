@@ -95,8 +95,19 @@ def test_a_short_run_learns_commands_and_returns_a_usable_adapter(tmp_path):
     assert embedded.shape == (384,) and abs(float(np.linalg.norm(embedded)) - 1.0) < 1e-4
 
 
+def test_a_token_state_read_out_trains_and_scores_every_slot():
+    adapter, scores = train_text_adapter(
+        AdapterSettings(commands=320, chatter_fraction=0.0, epochs=2, batch_size=16,
+                        lr=1e-3, relations=True, readout='tokens'), log=lambda line: None)
+    assert adapter.summary['settings']['readout'] == 'tokens'
+    train = scores['train']
+    # 40 steps: well above chance (1/8) on the action already; the relations need more.
+    assert train['action'] > 0.3, train
+    assert {'anchor_shape', 'anchor_color', 'relation_said'} <= set(train)
+
+
 @pytest.mark.parametrize('kwargs', [{'commands': 0}, {'rank': 0}, {'lr': 0.0},
-                                    {'chatter_fraction': 1.5}])
+                                    {'chatter_fraction': 1.5}, {'readout': 'cls'}])
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         AdapterSettings(**kwargs)

@@ -12,9 +12,11 @@ from multimodal_fusion.modules.encoders.camera_efficientnet import EfficientNetL
 from multimodal_fusion.modules.encoders.embedding import ModalityEmbedding
 from multimodal_fusion.modules.encoders.normalise import FeatureNormaliser
 from multimodal_fusion.modules.encoders.text import TextEncoder
+from multimodal_fusion.modules.encoders.text import TextTokenEncoder
 from multimodal_fusion.modules.encoders.time_series import TimeSeriesEncoder
 
 __all__ = [
     'AudioEncoder', 'CameraEncoder', 'EfficientNetLite0Backbone', 'FeatureNormaliser',
-    'ModalityEmbedding', 'SmallCnnBackbone', 'TextEncoder', 'TimeSeriesEncoder',
+    'ModalityEmbedding', 'SmallCnnBackbone', 'TextEncoder', 'TextTokenEncoder',
+    'TimeSeriesEncoder',
 ]

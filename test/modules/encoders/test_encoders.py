@@ -12,6 +12,7 @@ from multimodal_fusion.modules.encoders import FeatureNormaliser
 from multimodal_fusion.modules.encoders import ModalityEmbedding
 from multimodal_fusion.modules.encoders import SmallCnnBackbone
 from multimodal_fusion.modules.encoders import TextEncoder
+from multimodal_fusion.modules.encoders import TextTokenEncoder
 from multimodal_fusion.modules.encoders import TimeSeriesEncoder
 from multimodal_fusion.modules.encoders.time_series import window_trend
 
@@ -55,6 +56,26 @@ def test_text_encoder_shapes():
     encoder = TextEncoder(embedding_dim=384, dim=D, num_tokens=2)
     assert encoder(torch.randn(5, 384)).shape == (5, 2, D)
     torch.jit.script(encoder)
+
+
+def test_text_token_encoder_reads_only_the_utterances_tokens():
+    torch.manual_seed(0)
+    encoder = TextTokenEncoder(embedding_dim=16, dim=D, num_tokens=3, num_heads=2).eval()
+    states = torch.randn(4, 6, 16)
+    states[:, 4:] = 0.0  # four tokens, then padding
+    out = encoder(states)
+    assert out.shape == (4, 3, D) and torch.isfinite(out).all()
+    # More padding changes nothing, and neither does a scripted copy.
+    longer = torch.cat([states, torch.zeros(4, 5, 16)], dim=1)
+    torch.testing.assert_close(encoder(longer), out)
+    torch.testing.assert_close(torch.jit.script(encoder)(states), out)
+    # Two sentences whose states have one mean still read differently (the pooled
+    # TextEncoder cannot tell them apart).
+    averaged = states.clone()
+    averaged[:, :4] = states[:, :4].mean(dim=1, keepdim=True)
+    assert (encoder(averaged) - out).abs().max() > 1e-3
+    # No text at all (every row zero) stays finite.
+    assert torch.isfinite(encoder(torch.zeros(2, 6, 16))).all()
 
 
 @pytest.mark.parametrize('features, steps', [(12, 100), (44, 20), (3, 1)])
