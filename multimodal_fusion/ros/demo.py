@@ -32,6 +32,9 @@ from typing import Optional, Sequence
 import numpy as np
 import rclpy
 
+from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.inference.engine import default_model_path
+from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.ros.live_vs_offline import compare
 from multimodal_fusion.ros.live_vs_offline import Comparison
 from multimodal_fusion.ros.live_vs_offline import default_node_config
@@ -46,6 +49,7 @@ from multimodal_fusion.ros.recorder import Recording
 from multimodal_fusion.ros.recorder import score
 from multimodal_fusion.ros.sim_publisher import read_stamp_base
 from multimodal_fusion.ros.sim_publisher import STAMP_BASE_PREFIX
+from multimodal_fusion.sim import SimConfig
 from multimodal_fusion.tools.machine import cpu_model
 
 
@@ -97,6 +101,11 @@ def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args,
     (out / 'summary.md').write_text('\n'.join(lines))
 
 
+def model_reads_relations(path: os.PathLike | str) -> bool:
+    """Whether the model file reads relations to another object (``ModelConfig.relations``)."""
+    return ModelConfig.from_dict(load_model(path)[1]['config']).relations
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--episodes', type=int, default=6)
@@ -110,6 +119,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="also score the model on the simulator's own windows of the same "
                              "frames, and a replay of the node's input path (live_vs_offline)")
     args = parser.parse_args(argv)
+    # A model that reads relations to another object hears commands that say them.
+    relations = model_reads_relations(args.model or default_model_path())
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = isolated_ros_env()
@@ -132,7 +143,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'[demo] node active; playing {args.episodes} simulated episodes')
         publisher = start_process(['-m', 'multimodal_fusion.ros.sim_publisher', '--seed',
                                    str(args.seed), '--episodes', str(args.episodes),
-                                   '--wait-for-subscribers', '10', '--separate-episodes'],
+                                   '--wait-for-subscribers', '10', '--separate-episodes']
+                                  + (['--relations'] if relations else []),
                                   env, out / 'sim_publisher.log')
         load_before = os.getloadavg()
         publisher.wait()
@@ -160,6 +172,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         comparison = compare(
             rec, seed=args.seed, episodes=range(args.episodes), separate=True,
             stamp_base_ns=read_stamp_base(publisher_log),
+            sim_config=SimConfig(relations=relations),
             config=default_node_config({'model.path': args.model} if args.model else None))
     _write_report(out, rec, summary, args, comparison, conditions)
     print((out / 'summary.md').read_text())

@@ -48,6 +48,7 @@ from multimodal_fusion.ros.sim_messages import SimMessages
 from multimodal_fusion.ros.sim_publisher import playback_timeline
 from multimodal_fusion.sim import Episode
 from multimodal_fusion.sim import ScenarioSimulator
+from multimodal_fusion.sim import SimConfig
 from multimodal_fusion.spec import SensorFrames
 
 # Windows closer than this to the simulator's are the same (16-bit audio, float32 rows).
@@ -222,6 +223,7 @@ def _label_pair(output) -> tuple:
 
 def compare(rec: Recording, *, seed: int, episodes: Iterable[int], separate: bool,
             stamp_base_ns: int, config: Optional[NodeConfig] = None,
+            sim_config: SimConfig = SimConfig(),
             log: Callable[[str], None] = print) -> Comparison:
     """Score live, offline and replay on the frames of ``rec`` (see the module docstring).
 
@@ -232,13 +234,14 @@ def compare(rec: Recording, *, seed: int, episodes: Iterable[int], separate: boo
         separate: its ``--separate-episodes``.
         stamp_base_ns: the stamp base it logged.
         config: the node's configuration; None for the defaults.
+        sim_config: the simulator configuration it played (its ``--relations``).
         log: progress lines.
     """
     t0 = time.perf_counter()
     config = config or default_node_config()
     engine = make_engine(config)
     names = list(engine.labels['object_classes'])
-    simulator = ScenarioSimulator(seed)
+    simulator = ScenarioSimulator(seed, sim_config)
     episodes = list(episodes)
     frames = align(rec.truth, played_frames(simulator, episodes, separate=separate),
                    stamp_base_ns)

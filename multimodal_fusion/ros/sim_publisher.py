@@ -307,6 +307,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                              '(for nodes with use_sim_time)')
     parser.add_argument('--wait-for-subscribers', type=float, default=0.0,
                         help='seconds to wait for a camera subscriber before playing')
+    parser.add_argument('--relations', action='store_true',
+                        help="commands also name objects by a relation to another one ('the "
+                             "cube left of the ball'), for a model trained with them")
     parser.add_argument('--image-size', type=image_size_arg, default=None, metavar='WxH',
                         help='resize the rendered frames to this size, e.g. 1280x720 '
                              '(benchmarks of larger cameras; ground-truth boxes follow)')
@@ -319,7 +322,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     node = SimPublisher(seed=args.seed, episodes=args.episodes,
                         first_episode=args.first_episode, streams=streams,
                         start_ns=args.start_ns, clock=args.clock,
-                        separate=args.separate_episodes, image_size=args.image_size)
+                        separate=args.separate_episodes, image_size=args.image_size,
+                        config=SimConfig(relations=args.relations))
     # A signal sets node.stop, which play() waits on; the spin thread ends before the node
     # is destroyed and rclpy shut down (it used to abort with 'terminate called without an
     # active exception').
