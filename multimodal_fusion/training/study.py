@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import dataclasses
+import hashlib
 import json
 import multiprocessing
 import pathlib
@@ -502,8 +503,11 @@ def main(argv: Optional[Sequence[str]] = None, *, dataset_root=None) -> int:
         return 2
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    # Records are reused by run name alone: a folder serves one set of settings.
+    # Records and encodings are reused by run name alone: a folder serves one set of
+    # settings and one model (its encoders made every encoding).
     wanted = json.loads(json.dumps(dataclasses.asdict(settings)))
+    if pathlib.Path(args.model).is_file():
+        wanted['model_sha256'] = hashlib.sha256(pathlib.Path(args.model).read_bytes()).hexdigest()
     stored = _load(out / 'settings.json')
     if stored is not None and stored != wanted:
         changed = sorted(k for k in wanted if stored.get(k) != wanted[k])

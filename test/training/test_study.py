@@ -4,10 +4,12 @@
 
 import json
 import math
+import shutil
 
 import pytest
 import torch
 
+from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.models.build import build_model
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
 from multimodal_fusion.spec import MODALITIES
@@ -109,7 +111,8 @@ def test_bad_settings_are_refused(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkeypatch):
+def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkeypatch,
+                                                               capsys):
     out, report = tmp_path / 'out', tmp_path / 'report'
     args = ['--smoke', '--out', str(out), '--report', str(report), '--workers', '1',
             '--no-progress']
@@ -132,3 +135,10 @@ def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkey
     # Other settings in the same folder are refused, not mixed with its records.
     assert study.main(args + ['--strategies', 'gated'],
                       dataset_root=tmp_path / 'datasets') == 2
+    # So is another model: its encoders would not have made the cached encodings.
+    other = tmp_path / 'other.pt'
+    shutil.copy(default_model_path(), other)
+    with other.open('ab') as f:
+        f.write(b'\0')
+    assert study.main(args + ['--model', str(other)], dataset_root=tmp_path / 'datasets') == 2
+    assert 'model_sha256' in capsys.readouterr().err
