@@ -112,7 +112,7 @@ def test_bad_settings_are_refused(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkeypatch,
-                                                               capsys):
+                                                                capsys):
     out, report = tmp_path / 'out', tmp_path / 'report'
     args = ['--smoke', '--out', str(out), '--report', str(report), '--workers', '1',
             '--no-progress']
