@@ -39,7 +39,6 @@ import torch
 from torch import nn
 from torch import Tensor
 
-from multimodal_fusion.modules.encoders.text import with_mean_item
 from multimodal_fusion.modules.layers.pooling import QueryPool
 from multimodal_fusion.preprocessing.text_adapter import average_adapters
 from multimodal_fusion.preprocessing.text_adapter import TextAdapter
@@ -135,6 +134,25 @@ def slot_accuracy(predicted: np.ndarray, labels: np.ndarray) -> dict[str, float]
     column['relation_said'] = column['relation']
     return {slot: float((predicted[mask, column[slot]] == labels[mask, column[slot]]).mean())
             for slot, mask in masks.items()}
+
+
+def with_mean_item(states: Tensor, present: Tensor) -> tuple[Tensor, Tensor]:
+    """Token states with their masked mean put first, as one more item to attend to.
+
+    The mean reads intents best on phrasings training never saw, the tokens say which word
+    belongs to which object; a slot's attention pool can take either.
+
+    Inputs:
+        states: ``(b, l, e)``.
+        present: ``(b, l)`` bool, the utterance's tokens.
+
+    Returns ``(b, 1 + l, e)`` items and their ``(b, 1 + l)`` mask.
+    """
+    weights = present.unsqueeze(-1).to(states.dtype)
+    mean = (states * weights).sum(dim=1, keepdim=True) / weights.sum(
+        dim=1, keepdim=True).clamp_min(1.0)
+    return (torch.cat([mean, states], dim=1),
+            torch.cat([present.any(dim=1, keepdim=True), present], dim=1))
 
 
 class LoRALinear(nn.Module):

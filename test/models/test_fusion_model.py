@@ -240,5 +240,6 @@ def test_token_state_text_scripts_learns_and_is_ignored_when_absent(strategy):
     model.train()
     out = model(*random_inputs(TOKEN_CONFIG, 4))
     sum((v.float() ** 2).mean() for k, v in out.items() if k != 'modality_weights').backward()
-    for weight in (model.text_encoder.project.weight, model.text_encoder.pool.queries):
+    for weight in (model.text_encoder.sentence.weight, model.text_encoder.project.weight,
+                   model.text_encoder.pool.queries):
         assert weight.grad is not None and weight.grad.abs().sum() > 0

@@ -7,7 +7,6 @@ Shape legend: ``b`` batch, ``l`` sentence tokens, ``e`` embedding width (384), `
 """
 
 from typing import Final
-from typing import Tuple
 
 import torch
 from torch import nn
@@ -55,46 +54,27 @@ class TextEncoder(nn.Module):
         return self.embedding(x.reshape(x.shape[0], self.num_tokens, self.dim))
 
 
-def with_mean_item(states: Tensor, present: Tensor) -> Tuple[Tensor, Tensor]:
-    """Token states with their masked mean put first, as one more item to attend to.
-
-    The mean is what reads intents best on phrasings training never saw (the pooled
-    sentence vector is the same mean, normalised), the tokens what says which word belongs
-    to which object; a query can take either.
-
-    Inputs:
-        states: ``(b, l, e)``.
-        present: ``(b, l)`` bool, the utterance's tokens.
-
-    Returns ``(b, 1 + l, e)`` items and their ``(b, 1 + l)`` mask.
-    """
-    weights = present.unsqueeze(-1).to(states.dtype)
-    mean = (states * weights).sum(dim=1, keepdim=True) / weights.sum(
-        dim=1, keepdim=True).clamp_min(1.0)
-    return (torch.cat([mean, states], dim=1),
-            torch.cat([present.any(dim=1, keepdim=True), present], dim=1))
-
-
 class TextTokenEncoder(nn.Module):
-    """The sentence encoder's token states pooled into ``q`` tokens by learned queries.
+    """The command as ``2 q`` tokens: ``q`` from its sentence vector, ``q`` from its words.
 
-    Each query is an attention pool over the utterance's tokens and their mean
-    (:class:`QueryPool`, :func:`with_mean_item`), so one can read the object's words and
-    another the words of the object it is placed relative to, which the mean alone mixes.
-    The tokens after the utterance are zero rows (``TextSpec(tokens=True)``) and are masked
-    out.
+    The sentence tokens are :class:`TextEncoder`'s reading of the pooled vector (the token
+    states' masked mean, L2-normalised: exactly the vector a pooled model reads), which
+    carries the intent best. The word tokens are learned queries over the token states
+    (:class:`QueryPool`): one can read the object's words and another those of the object it
+    is placed relative to, which the mean mixes. The tokens after the utterance are zero
+    rows (``TextSpec(tokens=True)``) and are masked out.
 
     Args:
         embedding_dim: ``e``.
         dim: ``d``.
         num_tokens: ``q``.
         num_heads: heads of the pooling attention; must divide ``dim``.
-        dropout: dropout on the input token states.
+        dropout: dropout on the input sentence vector and token states.
 
     Inputs:
         text: ``(b, l, e)`` float token states, zero rows after the last token.
 
-    Returns ``(b, q, d)``.
+    Returns ``(b, 2 q, d)``: the sentence tokens, then the word tokens.
     """
 
     num_tokens: Final[int]
@@ -107,16 +87,21 @@ class TextTokenEncoder(nn.Module):
             raise ValueError(
                 f'num_tokens and embedding_dim must be >= 1, got {num_tokens}, {embedding_dim}')
         self.dropout = nn.Dropout(dropout)
+        self.sentence = nn.Linear(embedding_dim, num_tokens * dim)
         self.norm = nn.LayerNorm(embedding_dim)
         self.project = nn.Linear(embedding_dim, dim)
         self.pool = QueryPool(dim, num_tokens, num_heads)
         self.num_tokens = num_tokens
         self.dim = dim
-        self.embedding = ModalityEmbedding(num_tokens=num_tokens, dim=dim)
+        self.embedding = ModalityEmbedding(num_tokens=2 * num_tokens, dim=dim)
 
     def forward(self, text: Tensor) -> Tensor:
         text = text.to(self.project.weight.dtype)
         present = text.abs().sum(dim=-1) > 0
-        items, mask = with_mean_item(text, present)
-        tokens = self.project(self.norm(self.dropout(items)))
-        return self.embedding(self.pool(tokens, mask))
+        weights = present.unsqueeze(-1).to(text.dtype)
+        mean = (text * weights).sum(dim=1) / weights.sum(dim=1).clamp_min(1.0)
+        vector = nn.functional.normalize(mean, p=2.0, dim=-1)
+        sentence = self.sentence(self.dropout(vector)).reshape(
+            text.shape[0], self.num_tokens, self.dim)
+        words = self.pool(self.project(self.norm(self.dropout(text))), present)
+        return self.embedding(torch.cat([sentence, words], dim=1))
