@@ -238,7 +238,6 @@ class _AdaptedEncoder(nn.Module):
         for p in self.tuned.values():
             p.requires_grad = True
         width = bert.config.hidden_size
-        self.readout_kind = readout
         self.pool = QueryPool(width, len(SLOTS), num_heads=6) if readout == 'tokens' else None
         self.readout = nn.Sequential(nn.Dropout(0.1), nn.Linear(width, 256), nn.GELU(),
                                      nn.Linear(256, sum(SLOT_CLASSES)))
