@@ -34,7 +34,7 @@ SHIPPED_ARGS: tuple[str, ...] = (
     '--strategy', 'token_early', '--camera-backbone', 'small_cnn', '--epochs', '17',
     '--batch-size', '32', '--lr', '0.002', '--modality-dropout', '0.1',
     '--train-size', '24000', '--val-size', '600', '--random-instants', '0.5', '--augment',
-    '--seed', '0', '--device', 'cpu', '--threads', '1', '--relations', '--token-states',
+    '--seed', '0', '--device', 'cpu', '--threads', '1',
 )
 
 
