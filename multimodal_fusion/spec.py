@@ -151,8 +151,15 @@ class ModalitySpec:
     joint_names: tuple[str, ...] = JOINT_NAMES
 
     def to_dict(self) -> dict:
-        """Plain JSON-able form, stored in exported model metadata."""
-        return dataclasses.asdict(self)
+        """Plain JSON-able form, stored in exported model metadata.
+
+        A pooled text input leaves ``text.tokens`` out, so the form is what it was before
+        token states existed: files, bag caches and splits keyed by it stay the same.
+        """
+        data = dataclasses.asdict(self)
+        if not self.text.tokens:
+            del data['text']['tokens']
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> 'ModalitySpec':

@@ -85,6 +85,7 @@ def default_dataset_root() -> pathlib.Path:
 def dataset_key(config: SimConfig, seed: int, count: int) -> str:
     """Hash of everything a split's contents depend on (not where speech is cached)."""
     fields = dataclasses.asdict(dataclasses.replace(config, cache_dir=None))
+    fields['spec'] = config.spec.to_dict()
     payload = json.dumps({'config': fields, 'seed': int(seed), 'count': int(count),
                           'format': DATASET_FORMAT_VERSION}, sort_keys=True, default=list)
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
