@@ -139,6 +139,11 @@ class LoadedModel(NamedTuple):
     metadata: dict[str, Any]
     text_adapter: Optional[TextAdapter]
 
+    @property
+    def config(self) -> ModelConfig:
+        """The configuration the model was built with (its spec, its relations)."""
+        return ModelConfig.from_dict(self.metadata['config'])
+
 
 def load_model(path: os.PathLike | str, *, device: str | torch.device = 'cpu',
                expected_spec: Optional[ModalitySpec] = None,

@@ -122,6 +122,7 @@ class FusionEngine:
         self.module, self.metadata = loaded.module, loaded.metadata
         # The fine-tuning of the sentence encoder the model was trained with, if any.
         self.text_adapter = loaded.text_adapter
+        self.config = loaded.config
         self.half = half
         if half:
             self.module = self.module.half()

@@ -32,9 +32,8 @@ from typing import Optional, Sequence
 import numpy as np
 import rclpy
 
-from multimodal_fusion.export.model_file import load_model
+from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.inference.engine import default_model_path
-from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.ros.live_vs_offline import compare
 from multimodal_fusion.ros.live_vs_offline import Comparison
 from multimodal_fusion.ros.live_vs_offline import default_node_config
@@ -103,7 +102,7 @@ def _write_report(out: pathlib.Path, rec: Recording, summary: dict, args,
 
 def model_reads_relations(path: os.PathLike | str) -> bool:
     """Whether the model file reads relations to another object (``ModelConfig.relations``)."""
-    return ModelConfig.from_dict(load_model(path)[1]['config']).relations
+    return load_model_file(path).config.relations
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -40,12 +40,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from multimodal_fusion.export.model_file import load_model
 from multimodal_fusion.export.model_file import load_model_file
 from multimodal_fusion.export.onnx_export import export_onnx
 from multimodal_fusion.export.quantize import quantize_model_file
 from multimodal_fusion.inference.engine import default_model_path
-from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.sim.config import SimConfig
 from multimodal_fusion.tools.figures import median_p99
 from multimodal_fusion.tools.machine import cpu_model
@@ -98,7 +96,7 @@ class PathResult:
 
 def model_split_config(model: os.PathLike | str) -> SimConfig:
     """The simulator configuration of the splits the model file reads."""
-    return split_config(ModelConfig.from_dict(load_model(model)[1]['config']))
+    return split_config(load_model_file(model).config)
 
 
 def cached_test_size(root: Optional[os.PathLike | str] = None,

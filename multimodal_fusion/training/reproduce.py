@@ -51,18 +51,6 @@ def command(out: str, export: str, *, resume: bool = False) -> list[str]:
     return args + (['--resume'] if resume else [])
 
 
-def adapter_settings():
-    """The first stage's settings, read like the second stage's text: ``SHIPPED_ARGS``.
-
-    A model trained on relations gets an adapter trained on them too, and a model reading
-    token states an adapter whose read-out learned from token states.
-    """
-    from multimodal_fusion.training.text_adapter import AdapterSettings
-
-    return AdapterSettings(relations='--relations' in SHIPPED_ARGS,
-                           readout='tokens' if '--token-states' in SHIPPED_ARGS else 'mean')
-
-
 def train_adapter(out: str) -> pathlib.Path:
     """The first stage (skipped when ``out`` already holds its adapter: a resumed run)."""
     path = adapter_path(out)
@@ -74,7 +62,7 @@ def train_adapter(out: str) -> pathlib.Path:
     from multimodal_fusion.training.text_adapter import train_adapter_soup
 
     torch.set_num_threads(PROCESSES)
-    adapter, _ = train_adapter_soup(adapter_settings(), processes=PROCESSES,
+    adapter, _ = train_adapter_soup(processes=PROCESSES,
                                     log=lambda line: print(line, flush=True))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix('.tmp')

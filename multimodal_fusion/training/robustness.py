@@ -305,7 +305,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     scores = evaluate_conditions(engine.module, split_name=args.split, size=args.size,
                                  conditions=args.conditions, progress=True,
                                  text_adapter=engine.text_adapter,
-                                 model_config=ModelConfig.from_dict(engine.metadata['config']))
+                                 model_config=engine.config)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     shown = ['python -m multimodal_fusion.training.robustness'] + [

@@ -11,7 +11,6 @@ import pytest
 
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.inference.engine import FusionEngine
-from multimodal_fusion.models import ModelConfig
 from multimodal_fusion.spec import MODALITIES
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import split_config
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.slow
 def scores():
     engine = FusionEngine(default_model_path())
     split = load_split('ci', CI_SAMPLES, progress=False, text_adapter=engine.text_adapter,
-                       config=split_config(ModelConfig.from_dict(engine.metadata['config'])))
+                       config=split_config(engine.config))
     full = evaluate_split(engine.module, split, batch_size=110)
     single = {name: evaluate_split(engine.module, split, batch_size=110,
                                    mask_fn=lambda m, n=name: keep_only(m, [n]))

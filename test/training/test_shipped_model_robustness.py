@@ -13,7 +13,6 @@ import pytest
 
 from multimodal_fusion.inference.engine import default_model_path
 from multimodal_fusion.inference.engine import FusionEngine
-from multimodal_fusion.models import ModelConfig
 from multimodal_fusion.sim.config import HELD_OUT_FACTORS
 from multimodal_fusion.training.robustness import ALL_SHIFTS
 from multimodal_fusion.training.robustness import CONDITIONS
@@ -33,7 +32,7 @@ def scores():
     return {s.condition: s for s in evaluate_conditions(
         engine.module, split_name='robustness_ci', size=CI_SAMPLES,
         text_adapter=engine.text_adapter,
-        model_config=ModelConfig.from_dict(engine.metadata['config']))}
+        model_config=engine.config)}
 
 
 # Regression guards: the shipped model's figures on this split (situation F1, action

@@ -141,20 +141,13 @@ def test_reproduce_command_is_a_valid_training_run():
     assert settings.random_instants == 0.5 and settings.augment
 
 
-def test_reproduce_trains_its_adapter_for_the_model_it_trains(monkeypatch):
-    from multimodal_fusion.training import reproduce
-
-    shipped = reproduce.adapter_settings()
-    assert (shipped.relations, shipped.readout) == (
-        '--relations' in reproduce.SHIPPED_ARGS,
-        'tokens' if '--token-states' in reproduce.SHIPPED_ARGS else 'mean')
-    monkeypatch.setattr(reproduce, 'SHIPPED_ARGS',
-                        ('--strategy', 'gated', '--relations', '--token-states'))
-    settings = reproduce.adapter_settings()
-    assert settings.relations and settings.readout == 'tokens'
-    parsed = settings_from_args(parse_args(list(reproduce.SHIPPED_ARGS) + ['--out', 'x']))
-    assert parsed.relations and parsed.token_states
-    assert parsed.spec.text.tensor_shape == (parsed.spec.text.max_tokens, 384)
+def test_relations_and_token_states_reach_the_data_and_the_model():
+    settings = settings_from_args(parse_args(['--strategy', 'gated', '--relations',
+                                              '--token-states', '--out', 'x']))
+    assert settings.relations and settings.token_states
+    assert settings.spec.text.tensor_shape == (settings.spec.text.max_tokens, 384)
+    config = model_config(settings)
+    assert config.relations and config.spec == settings.spec
 
 
 def test_cli_refuses_a_missing_text_adapter_before_training(tmp_path, capsys):

@@ -16,6 +16,12 @@ from multimodal_fusion.modules.encoders.embedding import ModalityEmbedding
 from multimodal_fusion.modules.layers.pooling import QueryPool
 
 
+def _check_sizes(num_tokens: int, embedding_dim: int) -> None:
+    if num_tokens < 1 or embedding_dim < 1:
+        raise ValueError(
+            f'num_tokens and embedding_dim must be >= 1, got {num_tokens}, {embedding_dim}')
+
+
 class TextEncoder(nn.Module):
     """``Linear(e -> q * d)``, reshaped to ``q`` tokens.
 
@@ -40,9 +46,7 @@ class TextEncoder(nn.Module):
     def __init__(self, *, embedding_dim: int, dim: int, num_tokens: int = 2,
                  dropout: float = 0.0) -> None:
         super().__init__()
-        if num_tokens < 1 or embedding_dim < 1:
-            raise ValueError(
-                f'num_tokens and embedding_dim must be >= 1, got {num_tokens}, {embedding_dim}')
+        _check_sizes(num_tokens, embedding_dim)
         self.dropout = nn.Dropout(dropout)
         self.project = nn.Linear(embedding_dim, num_tokens * dim)
         self.num_tokens = num_tokens
@@ -83,9 +87,7 @@ class TextTokenEncoder(nn.Module):
     def __init__(self, *, embedding_dim: int, dim: int, num_tokens: int = 2,
                  num_heads: int = 4, dropout: float = 0.0) -> None:
         super().__init__()
-        if num_tokens < 1 or embedding_dim < 1:
-            raise ValueError(
-                f'num_tokens and embedding_dim must be >= 1, got {num_tokens}, {embedding_dim}')
+        _check_sizes(num_tokens, embedding_dim)
         self.dropout = nn.Dropout(dropout)
         self.sentence = nn.Linear(embedding_dim, num_tokens * dim)
         self.norm = nn.LayerNorm(embedding_dim)
