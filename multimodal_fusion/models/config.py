@@ -42,6 +42,11 @@ class ModelConfig:
         relations: the referring head also reads relations to another object ('the cube
             left of the ball'; experimental, see ``SimConfig.relations``). Model files from
             before relations have none: ``from_dict`` reads a missing key as ``False``.
+        word_dropout: with token-state text (``spec.text.tokens``), the share of training
+            samples whose word tokens are zeroed, so that the sentence tokens learn to carry
+            the intent on their own (see
+            :class:`~multimodal_fusion.modules.encoders.text.TextTokenEncoder`); files from
+            before it read as 0.
     """
 
     spec: ModalitySpec = DEFAULT_SPEC
@@ -59,6 +64,7 @@ class ModelConfig:
     num_sizes: int = 2
     dropout: float = 0.1
     relations: bool = False
+    word_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if self.camera_backbone not in CAMERA_BACKBONES:
@@ -87,6 +93,8 @@ class ModelConfig:
                 raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}')
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f'dropout must be in [0, 1), got {self.dropout}')
+        if not 0.0 <= self.word_dropout < 1.0:
+            raise ValueError(f'word_dropout must be in [0, 1), got {self.word_dropout}')
 
     @property
     def grid_hw(self) -> tuple[int, int]:
@@ -112,6 +120,7 @@ class ModelConfig:
             fusion['modalities'] = tuple(fusion['modalities'])
             fields = {k: v for k, v in data.items() if k not in ('spec', 'fusion')}
             fields.setdefault('relations', False)  # written before relations existed
+            fields.setdefault('word_dropout', 0.0)  # written before word dropout existed
             return cls(spec=ModalitySpec.from_dict(data['spec']), fusion=FusionConfig(**fusion),
                        **fields)
         except (KeyError, TypeError) as error:

@@ -148,7 +148,8 @@ class FusionModel(nn.Module):
         if self.use_text and spec.text.tokens:
             self.text_encoder = TextTokenEncoder(
                 embedding_dim=spec.text.embedding_dim, dim=dim, num_tokens=config.text_tokens,
-                num_heads=config.fusion.num_heads, dropout=config.dropout)
+                num_heads=config.fusion.num_heads, dropout=config.dropout,
+                word_dropout=config.word_dropout)
         elif self.use_text:
             self.text_encoder = TextEncoder(embedding_dim=spec.text.embedding_dim, dim=dim,
                                             num_tokens=config.text_tokens,

@@ -113,6 +113,8 @@ class TrainSettings:
         token_states: the text input is the sentence encoder's token states rather than
             their mean (``TextSpec(tokens=True)``), read by learned queries
             (:class:`~multimodal_fusion.modules.encoders.text.TextTokenEncoder`).
+        word_dropout: with ``token_states``, the share of training samples whose word
+            tokens are zeroed (``ModelConfig.word_dropout``).
     """
 
     strategy: str = 'token_early'
@@ -133,6 +135,7 @@ class TrainSettings:
     balance: float = 0.0
     relations: bool = False
     token_states: bool = False
+    word_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if self.strategy not in FUSION_BUILDERS:
@@ -154,6 +157,10 @@ class TrainSettings:
             raise ValueError(f'random_instants must be in [0, 1], got {self.random_instants}')
         if self.contrastive < 0 or self.balance < 0:
             raise ValueError('contrastive and balance weights must be >= 0')
+        if not 0.0 <= self.word_dropout < 1.0:
+            raise ValueError(f'word_dropout must be in [0, 1), got {self.word_dropout}')
+        if self.word_dropout and not self.token_states:
+            raise ValueError('word_dropout needs token_states (the pooled text has no words)')
 
     @property
     def spec(self) -> ModalitySpec:
@@ -174,7 +181,8 @@ def model_config(settings: TrainSettings) -> ModelConfig:
                        camera_backbone=settings.camera_backbone,
                        num_situations=len(SITUATIONS), num_actions=len(ACTIONS),
                        num_object_classes=len(OBJECT_CLASSES), num_colors=len(COLORS),
-                       num_sizes=len(SIZES), relations=settings.relations)
+                       num_sizes=len(SIZES), relations=settings.relations,
+                       word_dropout=settings.word_dropout)
 
 
 def modality_dropout(mask: torch.Tensor, rate: float, generator: torch.Generator
@@ -589,6 +597,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--token-states', action='store_true',
                    help="read the command's token states instead of their mean (keeps "
                         'word order; see docs/training.md)')
+    p.add_argument('--word-dropout', type=float, default=defaults.word_dropout, metavar='P',
+                   help='with --token-states, zero the word tokens of this share of training '
+                        'samples so the sentence tokens carry the intent alone')
     p.add_argument('--workers', type=int, default=2, help='dataset generation processes')
     p.add_argument('--text-adapter', type=pathlib.Path, default=None, metavar='FILE',
                    help='read text through the sentence encoder fine-tuned by this adapter '
@@ -632,7 +643,8 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
                          warmup_steps=args.warmup_steps,
                          random_instants=args.random_instants, augment=args.augment,
                          contrastive=args.contrastive, balance=args.balance,
-                         relations=args.relations, token_states=args.token_states)
+                         relations=args.relations, token_states=args.token_states,
+                         word_dropout=args.word_dropout)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -68,12 +68,18 @@ class TextTokenEncoder(nn.Module):
     is placed relative to, which the mean mixes. The tokens after the utterance are zero
     rows (``TextSpec(tokens=True)``) and are masked out.
 
+    Word dropout zeroes the word tokens of a share of the training samples (their modality
+    embedding stays), so the intent cannot rest on the words alone: read from single words,
+    it follows the training grammar's keywords, while the pooled vector of an encoder tuned
+    for intents generalises to phrasings it never saw.
+
     Args:
         embedding_dim: ``e``.
         dim: ``d``.
         num_tokens: ``q``.
         num_heads: heads of the pooling attention; must divide ``dim``.
         dropout: dropout on the input sentence vector and token states.
+        word_dropout: share of training samples whose word tokens are zeroed.
 
     Inputs:
         text: ``(b, l, e)`` float token states, zero rows after the last token.
@@ -83,11 +89,15 @@ class TextTokenEncoder(nn.Module):
 
     num_tokens: Final[int]
     dim: Final[int]
+    word_dropout: Final[float]
 
     def __init__(self, *, embedding_dim: int, dim: int, num_tokens: int = 2,
-                 num_heads: int = 4, dropout: float = 0.0) -> None:
+                 num_heads: int = 4, dropout: float = 0.0, word_dropout: float = 0.0) -> None:
         super().__init__()
         _check_sizes(num_tokens, embedding_dim)
+        if not 0.0 <= word_dropout < 1.0:
+            raise ValueError(f'word_dropout must be in [0, 1), got {word_dropout}')
+        self.word_dropout = word_dropout
         self.dropout = nn.Dropout(dropout)
         self.sentence = nn.Linear(embedding_dim, num_tokens * dim)
         self.norm = nn.LayerNorm(embedding_dim)
@@ -106,4 +116,7 @@ class TextTokenEncoder(nn.Module):
         sentence = self.sentence(self.dropout(vector)).reshape(
             text.shape[0], self.num_tokens, self.dim)
         words = self.pool(self.project(self.norm(self.dropout(text))), present)
+        if self.training and self.word_dropout > 0.0:
+            keep = torch.rand(words.shape[0], 1, 1, device=words.device) >= self.word_dropout
+            words = words * keep.to(words.dtype)
         return self.embedding(torch.cat([sentence, words], dim=1))
