@@ -35,6 +35,15 @@ def test_a_config_written_before_relations_reads_as_a_model_without_them():
     assert ModelConfig.from_dict(data).relations is False
 
 
+def test_word_dropout_round_trips_reads_zero_from_older_files_and_is_checked():
+    data = json.loads(json.dumps(ModelConfig(word_dropout=0.5).to_dict()))
+    assert ModelConfig.from_dict(data).word_dropout == 0.5
+    del data['word_dropout']
+    assert ModelConfig.from_dict(data).word_dropout == 0.0
+    with pytest.raises(ValueError, match='word_dropout must be in'):
+        ModelConfig(word_dropout=1.0)
+
+
 def test_token_state_text_round_trips_and_older_files_read_the_pooled_vector():
     spec = dataclasses.replace(ModalitySpec(), text=TextSpec(tokens=True, max_tokens=24))
     assert spec.text.tensor_shape == (24, 384) and TextSpec().tensor_shape == (384,)

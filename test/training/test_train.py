@@ -147,7 +147,15 @@ def test_relations_and_token_states_reach_the_data_and_the_model():
     assert settings.relations and settings.token_states
     assert settings.spec.text.tensor_shape == (settings.spec.text.max_tokens, 384)
     config = model_config(settings)
-    assert config.relations and config.spec == settings.spec
+    assert config.relations and config.spec == settings.spec and config.word_dropout == 0.0
+    settings = settings_from_args(parse_args(['--strategy', 'gated', '--token-states',
+                                              '--word-dropout', '0.5', '--out', 'x']))
+    assert model_config(settings).word_dropout == 0.5
+
+
+def test_word_dropout_needs_token_states():
+    with pytest.raises(ValueError, match='needs token_states'):
+        TrainSettings(word_dropout=0.5)
 
 
 def test_cli_refuses_a_missing_text_adapter_before_training(tmp_path, capsys):

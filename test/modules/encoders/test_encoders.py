@@ -80,6 +80,28 @@ def test_text_token_encoder_reads_only_the_utterances_tokens():
     assert torch.isfinite(encoder(torch.zeros(2, 6, 16))).all()
 
 
+def test_word_dropout_zeroes_the_word_tokens_of_about_its_share_in_training_only():
+    encoder = TextTokenEncoder(embedding_dim=16, dim=D, num_tokens=2, num_heads=2,
+                               word_dropout=0.5)
+    states = torch.randn(400, 5, 16)
+    states[:, 3:] = 0.0
+    no_words = encoder.embedding(torch.zeros(1, 4, D))[:, 2:]
+    encoder.train()
+    torch.manual_seed(0)
+    out = encoder(states)
+    dropped = ((out[:, 2:] - no_words).abs().amax(dim=(1, 2)) < 1e-6)
+    assert 0.4 < dropped.float().mean().item() < 0.6
+    # The sentence tokens are never dropped; in eval nothing is, scripted or not.
+    assert ((out[:, :2] - encoder.embedding(torch.zeros(1, 4, D))[:, :2]).abs().amax(
+        dim=(1, 2)) > 1e-3).all()
+    encoder.eval()
+    eager = encoder(states)
+    assert ((eager[:, 2:] - no_words).abs().amax(dim=(1, 2)) > 1e-6).all()
+    torch.testing.assert_close(torch.jit.script(encoder)(states), eager)
+    with pytest.raises(ValueError, match='word_dropout'):
+        TextTokenEncoder(embedding_dim=16, dim=D, word_dropout=1.0)
+
+
 @pytest.mark.parametrize('features, steps', [(12, 100), (44, 20), (3, 1)])
 def test_time_series_encoder_shapes(features, steps):
     encoder = TimeSeriesEncoder(features=features, dim=D, num_tokens=4)
