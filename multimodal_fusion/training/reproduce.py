@@ -31,9 +31,10 @@ ADAPTER_FILE = 'text_adapter.pt'
 # The shipped model's training run (global batch 64 = 2 x 32); docs/training.md explains
 # the choices.
 SHIPPED_ARGS: tuple[str, ...] = (
-    '--strategy', 'token_early', '--camera-backbone', 'small_cnn', '--epochs', '17',
+    '--strategy', 'token_early', '--camera-backbone', 'small_cnn', '--epochs', '15',
     '--batch-size', '32', '--lr', '0.002', '--modality-dropout', '0.1',
     '--train-size', '24000', '--val-size', '600', '--random-instants', '0.5', '--augment',
+    '--relations', '--token-states', '--word-dropout', '0.5',
     '--seed', '0', '--device', 'cpu', '--threads', '1',
 )
 

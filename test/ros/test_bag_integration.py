@@ -166,10 +166,10 @@ def test_outputs_carry_the_bag_headers_and_match_its_ground_truth(session):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    'the shipped model (17 epochs, 2026-12-01) reads the object held after the give command '
+    'the shipped model (15 epochs, relations, 2026-12-01) reads the object held after give '
     'as a handover with nobody in view: 4 of the 7 labelled frames right offline '
     '(python -m multimodal_fusion.ros.replay test/data/bags/normal_command), 3-4 live; the '
-    'model before it read them all'))
+    '20-epoch model of 2026-11-30 read them all'))
 def test_situations_on_the_bag_match_its_ground_truth(session):
     # The model before the detector-evidence path read the held object in this scene as a
     # handover on 8 of the 10 frames (a faint 'person', score 0.47, on a round teal blob of

@@ -139,6 +139,22 @@ def test_reproduce_command_is_a_valid_training_run():
     assert settings.strategy == 'token_early' and settings.train_size == 24000
     assert str(parsed.text_adapter) == 'runs/x/text_adapter.pt'
     assert settings.random_instants == 0.5 and settings.augment
+    assert settings.relations and settings.token_states and settings.word_dropout == 0.5
+
+
+def test_the_shipped_model_was_trained_by_the_reproduce_recipe():
+    import dataclasses
+
+    from multimodal_fusion.inference.engine import default_model_path
+    from multimodal_fusion.training.reproduce import command
+
+    recipe = dataclasses.asdict(settings_from_args(parse_args(command('runs/x', 'm.pt')[5:])))
+    shipped = load_model(default_model_path())[1]['training_summary']['settings']
+    assert shipped == recipe
+    # Its configuration is the one the recipe builds: relations read from token states.
+    config = model_config(settings_from_args(parse_args(command('runs/x', 'm.pt')[5:])))
+    written = json.loads(json.dumps(config.to_dict()))
+    assert load_model(default_model_path())[1]['config'] == written
 
 
 def test_relations_and_token_states_reach_the_data_and_the_model():
