@@ -9,7 +9,7 @@ time, and the three adapters are averaged into one
 Then the training and validation splits are generated (cached) and read through it, the
 shipped configuration is trained as two single-threaded data-parallel CPU processes
 (``torchrun``, gloo), and the best epoch is exported, with the adapter, over
-``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. 52 minutes in all on a
+``multimodal_fusion/assets/fusion_default.pt`` and its ``.sha256``. About 52 minutes in all on a
 quiet 2-core Intel Xeon (the splits generated, their speech cached; docs/training.md has the
 breakdown). Two one-thread processes, not one two-thread
 process: on a shared 2-core machine, intra-op threads keep waiting for each other's time
