@@ -26,7 +26,6 @@ from typing import Sequence
 from multimodal_fusion.export.model_file import load_model
 from multimodal_fusion.models.config import ModelConfig
 from multimodal_fusion.modules.fusion.base import FusionConfig
-from multimodal_fusion.training.bag_dataset import load_bag_split
 from multimodal_fusion.training.bag_testing import record_team_bag
 from multimodal_fusion.training.bag_training import BagData
 from multimodal_fusion.training.bag_training import BagTrainer
@@ -71,7 +70,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         bags.append(bag)
     val_bags, train_bags = tuple(bags[:args.val_bags]), bags[args.val_bags:]
     root = work / 'cache'
-    val = load_bag_split(val_bags, root=root, progress=False)
+    val = None
     strategy = args.strategy
     if args.finetune is not None:
         strategy = load_model(args.finetune)[1]['strategy']
@@ -94,6 +93,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         train_s = time.perf_counter() - start
         model = trainer.export(out / MODEL_FILE)
         module, _ = load_model(model)
+        # The trainer's own validation split: cut with the model's spec (pooled text or
+        # token states) and read through its sentence encoder, as the node would read it.
+        val = trainer.val
         scores = evaluate_bag_split(module, val).summary()
         row = {'bags': n, 'minutes': round(minutes, 2), 'frames': len(trainer.train),
                **scores, 'majority': round(majority_rate(val), 4),

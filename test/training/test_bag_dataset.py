@@ -193,8 +193,10 @@ def test_samples_are_the_tensors_the_node_infers(team_bag):
     # preprocessing of each labelled set, gives exactly the cached sample.
     bag, root = team_bag
     engine = FusionEngine(default_model_path())
-    # Read through the model's own fine-tuned sentence encoder, as training on bags does.
-    split = load_bag_split([bag], root=root, progress=False, text_adapter=engine.text_adapter)
+    # Read through the model's own fine-tuned sentence encoder and in its own text form
+    # (token states for the shipped model), as training on bags does.
+    split = load_bag_split([bag], root=root, progress=False, text_adapter=engine.text_adapter,
+                           spec=engine.spec)
     labels = bag_labels(bag)
     path = OfflinePath(node_config_from_file(None), engine.spec)
     stamps = split.truth['stamp_ns'].tolist()
