@@ -40,7 +40,7 @@ class ModelConfig:
         num_sizes: size words the detector tells apart (and the command may say).
         dropout: dropout in the heads and on the text embedding.
         relations: the referring head also reads relations to another object ('the cube
-            left of the ball'; experimental, see ``SimConfig.relations``). Model files from
+            left of the ball'; see ``SimConfig.relations``). Model files from
             before relations have none: ``from_dict`` reads a missing key as ``False``.
         word_dropout: with token-state text (``spec.text.tokens``), the share of training
             samples whose word tokens are zeroed, so that the sentence tokens learn to carry

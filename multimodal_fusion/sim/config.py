@@ -72,9 +72,10 @@ class SimConfig:
         held_out: factors (from ``HELD_OUT_FACTORS``) drawn from their held-out pools
             instead of their training pools. Training always uses ``()``.
         relations: some referring commands name their object by a relation to another one
-            ('the cube left of the green ball'). Off by default: the shipped model's text
-            path (one pooled sentence vector) cannot tell the object from the anchor yet
-            (docs/training.md, 'Relations to another object').
+            ('the cube left of the green ball'). Off by default (a pooled sentence vector
+            cannot tell the object from the anchor); the shipped model reads token states
+            and is trained and scored with it (docs/training.md, 'Relations to another
+            object').
     """
 
     image_width: int = 320

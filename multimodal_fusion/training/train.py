@@ -593,7 +593,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help='weight of the mixture-of-experts load-balancing term (0: off)')
     p.add_argument('--relations', action='store_true',
                    help="also name objects by a relation to another one ('the cube left of "
-                        "the ball'): experimental, see docs/training.md")
+                        "the ball'; the shipped recipe does, see docs/training.md)")
     p.add_argument('--token-states', action='store_true',
                    help="read the command's token states instead of their mean (keeps "
                         'word order; see docs/training.md)')
