@@ -29,7 +29,9 @@ The protocol (frozen shared encoders, see :mod:`multimodal_fusion.training.froze
   camera alone), same budget and seeds.
 
 Every run is a JSON file under ``--out``: an interrupted study resumes where it stopped.
-Runs go to ``--workers`` single-threaded processes. ``--smoke`` runs every strategy for one
+``--ledger FILE`` also keeps every finished run in one JSON file, so a study stopped on one
+machine resumes on another from that file alone. Runs go to ``--workers`` single-threaded
+processes. ``--smoke`` runs every strategy for one
 step on tiny splits (what CI does).
 """
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import dataclasses
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -85,7 +88,7 @@ class StudySettings:
     train_size: int = 4000
     val_size: int = 600
     test_size: int = 1000
-    steps: int = 800
+    steps: int = 400
     batch_size: int = 64
     lrs: tuple[float, ...] = (3e-4, 1e-3, 3e-3)
     sweep_steps: int = 300
@@ -254,9 +257,56 @@ def _save(path: pathlib.Path, record: dict) -> None:
     tmp.replace(path)
 
 
+def write_ledger(path: pathlib.Path, out: pathlib.Path, settings: dict) -> int:
+    """Write every finished run under ``out/runs`` to one JSON file with its settings.
+
+    The ledger is what a study carries to another machine: :func:`read_ledger` there puts
+    its runs back into a fresh run folder. Returns the number of runs written.
+    """
+    records = [r for r in (_load(f) for f in sorted((out / 'runs').glob('*.json')))
+               if r is not None]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _save(path, {'settings': settings, 'records': records})
+    return len(records)
+
+
+def read_ledger(path: pathlib.Path, out: pathlib.Path, settings: dict) -> int:
+    """Put the runs of the ledger at ``path`` into ``out/runs`` (those not there yet).
+
+    Returns how many were added; 0 when there is no ledger yet.
+
+    Raises:
+        ValueError: the ledger is unreadable, or holds a study with other settings (another
+            model, split size or budget): its runs would not be this study's.
+    """
+    if not path.is_file():
+        return 0
+    ledger = _load(path)
+    if not isinstance(ledger, dict) or not isinstance(ledger.get('records'), list):
+        raise ValueError(f'{path} is not a study ledger (a JSON object with "settings" and '
+                         '"records"); give another --ledger or remove it')
+    stored = ledger.get('settings') or {}
+    changed = sorted(k for k in set(settings) | set(stored) if stored.get(k) != settings.get(k))
+    if changed:
+        raise ValueError(f'{path} holds a study with other settings ({", ".join(changed)}); '
+                         'give another --ledger or remove it')
+    folder = out / 'runs'
+    folder.mkdir(parents=True, exist_ok=True)
+    added = 0
+    for record in ledger['records']:
+        target = folder / f'{record["key"]}.json'
+        if not target.is_file():
+            _save(target, record)
+            added += 1
+    return added
+
+
 def run_stage(runs: Sequence[Run], out: pathlib.Path, workers: int, *, progress: bool,
-              desc: str) -> dict[str, dict]:
-    """Every run of a stage, reusing the records already under ``out/runs``."""
+              desc: str, on_record=None) -> dict[str, dict]:
+    """Every run of a stage, reusing the records already under ``out/runs``.
+
+    ``on_record()`` is called after each new record is saved (the ledger's update).
+    """
     from tqdm import tqdm
 
     folder = out / 'runs'
@@ -269,6 +319,8 @@ def run_stage(runs: Sequence[Run], out: pathlib.Path, workers: int, *, progress:
         for run in todo:
             records[run.key] = execute(run)
             _save(folder / f'{run.key}.json', records[run.key])
+            if on_record is not None:
+                on_record()
             bar.update()
     else:
         context = multiprocessing.get_context('fork')
@@ -278,30 +330,37 @@ def run_stage(runs: Sequence[Run], out: pathlib.Path, workers: int, *, progress:
                 run = futures[future]
                 records[run.key] = future.result()
                 _save(folder / f'{run.key}.json', records[run.key])
+                if on_record is not None:
+                    on_record()
                 bar.update()
     bar.close()
     return records
 
 
 def study(settings: StudySettings, out: pathlib.Path, *, workers: int = 2,
-          progress: bool = True) -> dict:
-    """The sweep, then the main runs with each strategy's best learning rate, then costs."""
+          progress: bool = True, on_record=None) -> dict:
+    """The sweep, then the main runs with each strategy's best learning rate, then costs.
+
+    ``on_record()`` is called after each finished run (see :func:`run_stage`).
+    """
     s = settings
     sweep = [Run('sweep', name, lr, s.dropouts[0], s.seeds[0])
              for name in s.strategies for lr in s.lrs]
-    swept = run_stage(sweep, out, workers, progress=progress, desc='learning-rate sweep')
+    swept = run_stage(sweep, out, workers, progress=progress, desc='learning-rate sweep',
+                      on_record=on_record)
     best_lr = {}
     for name in s.strategies:
         scores = {r.lr: swept[r.key]['val_score'] for r in sweep if r.strategy == name}
         best_lr[name] = max(scores, key=lambda lr: (scores[lr], -lr))
     main = [Run('main', name, best_lr[name], rate, seed)
             for name in s.strategies for rate in s.dropouts for seed in s.seeds]
-    records = run_stage(main, out, workers, progress=progress, desc='study runs')
+    records = run_stage(main, out, workers, progress=progress, desc='study runs',
+                        on_record=on_record)
     lr = best_lr.get(BASELINE, s.lrs[len(s.lrs) // 2])
     single = [Run('single', BASELINE, lr, 0.0, seed, modality=name)
               for name in MODALITIES for seed in s.seeds]
     baselines = run_stage(single, out, workers, progress=progress,
-                          desc='single-modality baselines')
+                          desc='single-modality baselines', on_record=on_record)
     costs = {name: cost(name, s.latency_runs) for name in s.strategies}
     return {'settings': dataclasses.asdict(s), 'best_lr': best_lr,
             'sweep': [swept[r.key] for r in sweep], 'runs': [records[r.key] for r in main],
@@ -481,6 +540,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--lrs', type=float, nargs='+', default=list(defaults.lrs))
     p.add_argument('--seeds', type=int, nargs='+', default=list(defaults.seeds))
     p.add_argument('--dropouts', type=float, nargs='+', default=list(defaults.dropouts))
+    p.add_argument('--ledger', default=None,
+                   help='one JSON file of every finished run and the settings: its runs are '
+                        'reused at start (same settings only) and it is rewritten after each '
+                        'run, so a study interrupted on one machine resumes on another')
     p.add_argument('--workers', type=int, default=2, help='training processes')
     p.add_argument('--smoke', action='store_true',
                    help='one step of every strategy on tiny splits (CI)')
@@ -516,9 +579,21 @@ def main(argv: Optional[Sequence[str]] = None, *, dataset_root=None) -> int:
         return 2
     _save(out / 'settings.json', wanted)
     progress = not args.no_progress
+    on_record = None
+    if args.ledger:
+        ledger = pathlib.Path(args.ledger)
+        try:
+            added = read_ledger(ledger, out, wanted)
+        except ValueError as error:
+            print(f'error: {error}', file=sys.stderr)
+            return 2
+        if added:
+            print(f'{added} finished runs taken from {ledger}')
+        on_record = functools.partial(write_ledger, ledger, out, wanted)
     prepare(settings, out, pathlib.Path(args.model), workers=args.workers,
             log=print if progress else (lambda *a: None), dataset_root=dataset_root)
-    results = study(settings, out, workers=args.workers, progress=progress)
+    results = study(settings, out, workers=args.workers, progress=progress,
+                    on_record=on_record)
     report = pathlib.Path(args.report or out)
     report.mkdir(parents=True, exist_ok=True)
     shown = ' '.join(['python -m multimodal_fusion.training.study']

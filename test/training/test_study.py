@@ -110,13 +110,22 @@ def test_bad_settings_are_refused(tmp_path, capsys):
     assert 'steps' in capsys.readouterr().err
 
 
+def test_a_file_that_is_not_a_ledger_is_refused(tmp_path):
+    assert study.read_ledger(tmp_path / 'none.json', tmp_path / 'out', {}) == 0
+    bad = tmp_path / 'ledger.json'
+    bad.write_text('[1, 2]')
+    with pytest.raises(ValueError, match='not a study ledger'):
+        study.read_ledger(bad, tmp_path / 'out', {})
+
+
 @pytest.mark.slow
 def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkeypatch,
                                                                 capsys):
     out, report = tmp_path / 'out', tmp_path / 'report'
+    ledger = tmp_path / 'ledger.json'
     args = ['--smoke', '--out', str(out), '--report', str(report), '--workers', '1',
             '--no-progress']
-    assert study.main(args, dataset_root=tmp_path / 'datasets') == 0
+    assert study.main(args + ['--ledger', str(ledger)], dataset_root=tmp_path / 'datasets') == 0
     results = json.loads((report / 'study.json').read_text())
     assert {r['strategy'] for r in results['runs']} == set(FUSION_BUILDERS)
     assert {r['modality'] for r in results['single']} == set(MODALITIES)
@@ -129,9 +138,25 @@ def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkey
     for name in FUSION_BUILDERS:
         assert f'| {name} |' in text
     assert (report / 'pareto.png').stat().st_size > 0
+    # The ledger holds every run: sweep, main and single-modality.
+    held = json.loads(ledger.read_text())
+    assert {r['key'] for r in held['records']} == {
+        r['key'] for r in results['sweep'] + results['runs'] + results['single']}
     # A second run finds every record and trains nothing.
     monkeypatch.setattr(study, 'execute', lambda run: pytest.fail(f'retrained {run.key}'))
     assert study.main(args, dataset_root=tmp_path / 'datasets') == 0
+    # So does a run on an empty folder (another machine) given the ledger, with the same
+    # figures.
+    moved = ['--out', str(tmp_path / 'moved'), '--report', str(tmp_path / 'moved_report')]
+    assert study.main(args + moved + ['--ledger', str(ledger)],
+                      dataset_root=tmp_path / 'datasets') == 0
+    again = json.loads((tmp_path / 'moved_report' / 'study.json').read_text())
+    assert again['runs'] == results['runs'] and again['single'] == results['single']
+    # A ledger of other settings is refused, naming them.
+    capsys.readouterr()
+    assert study.main(args + ['--out', str(tmp_path / 'third'), '--ledger', str(ledger),
+                              '--strategies', 'gated'], dataset_root=tmp_path / 'datasets') == 2
+    assert 'strategies' in capsys.readouterr().err
     # Other settings in the same folder are refused, not mixed with its records.
     assert study.main(args + ['--strategies', 'gated'],
                       dataset_root=tmp_path / 'datasets') == 2
