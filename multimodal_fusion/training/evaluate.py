@@ -80,6 +80,32 @@ def cpu_latency_ms(module: torch.nn.Module, config: ModelConfig, *, runs: int = 
         torch.set_num_threads(previous)
 
 
+def cuda_latency_ms(module: torch.nn.Module, config: ModelConfig, *, runs: int = 30,
+                    warmup: int = 5, device: str = 'cuda') -> float:
+    """Median milliseconds of one batch-1 call on a CUDA device, all modalities present.
+
+    ``module`` is moved to ``device``; every timed call ends with a synchronisation, so the
+    figure is the whole call, not its launch.
+
+    Raises:
+        RuntimeError: no CUDA device.
+    """
+    if not torch.cuda.is_available():
+        raise RuntimeError('cuda_latency_ms needs a CUDA device; torch sees none')
+    module = module.to(device)
+    inputs = [x.to(device) for x in random_inputs(config, 1)]
+    times = []
+    with torch.inference_mode():
+        for i in range(warmup + runs):
+            torch.cuda.synchronize(device)
+            start = time.perf_counter()
+            module(*inputs)
+            torch.cuda.synchronize(device)
+            if i >= warmup:
+                times.append((time.perf_counter() - start) * 1e3)
+    return float(np.median(times))
+
+
 def parameter_count(module: torch.nn.Module) -> int:
     return int(sum(p.numel() for p in module.parameters()))
 

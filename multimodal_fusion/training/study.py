@@ -62,6 +62,7 @@ from multimodal_fusion.training.auxiliary import AuxiliaryWeights
 from multimodal_fusion.training.dataset import load_split
 from multimodal_fusion.training.dataset import split_config
 from multimodal_fusion.training.evaluate import cpu_latency_ms
+from multimodal_fusion.training.evaluate import cuda_latency_ms
 from multimodal_fusion.training.evaluate import parameter_count
 from multimodal_fusion.training.evaluation import drop
 from multimodal_fusion.training.evaluation import keep_only
@@ -236,12 +237,21 @@ def execute(run: Run) -> dict:
 
 
 def cost(strategy: str, runs: int) -> dict:
-    """Parameters and one-thread batch-1 CPU latency of the scripted full model."""
+    """Parameters and batch-1 latency of the scripted full model.
+
+    CPU latency with one thread always; CUDA latency (``cuda_latency_ms``) too when torch
+    sees a GPU. The costs are measured again at every invocation (they are not run
+    records), so a finished study rerun on a GPU machine with its ``--ledger`` adds them.
+    """
     model = _build(strategy).eval()
     scripted = script_model(model)
-    return {'params': parameter_count(model),
-            'fusion_params': parameter_count(model.fusion),
-            'latency_ms': round(cpu_latency_ms(scripted, _DATA['config'], runs=runs), 2)}
+    record = {'params': parameter_count(model),
+              'fusion_params': parameter_count(model.fusion),
+              'latency_ms': round(cpu_latency_ms(scripted, _DATA['config'], runs=runs), 2)}
+    if torch.cuda.is_available():
+        record['cuda_latency_ms'] = round(cuda_latency_ms(scripted, _DATA['config'],
+                                                          runs=runs), 2)
+    return record
 
 
 def _load(path: pathlib.Path) -> Optional[dict]:
@@ -486,13 +496,17 @@ def render(results: dict, command: str) -> str:
         f'weights of the best validation check kept; seeds {list(s["seeds"])}; scored on '
         f'{s["test_size"]} test samples. mAP is the frozen detector’s.', '',
         '| strategy | dropout | lr | situation F1 | action acc. | grounding | mAP@0.5 '
-        '| score | params | fusion params | CPU ms |',
-        '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
+        '| score | params | fusion params | CPU ms | CUDA ms |',
+        '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|']
     for r in rows:
+        cuda = f'{r["cuda_latency_ms"]:.2f}' if 'cuda_latency_ms' in r else '-'
         lines.append(f'| {r["strategy"]} | {r["rate"]:g} | {r["lr"]:g} | '
                      + ' | '.join(_pm(r[m]) for m in METRICS)
                      + f' | {_pm(r["score"])} | {r["params"]:,} | {r["fusion_params"]:,} | '
-                     f'{r["latency_ms"]:.1f} |')
+                     f'{r["latency_ms"]:.1f} | {cuda} |')
+    if not any('cuda_latency_ms' in r for r in rows):
+        lines += ['', 'CUDA ms: no GPU was seen by this run. Rerunning the finished study on a '
+                  'GPU machine with its `--ledger` measures it without training again.']
     lines += ['', '## Single-modality baselines', '',
               f'`{BASELINE}` reading one modality (mean ± std over seeds).', '',
               '| modality | situation F1 | action acc. | grounding | mAP@0.5 | score |',

@@ -137,6 +137,9 @@ def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkey
     text = (report / 'study.md').read_text()
     for name in FUSION_BUILDERS:
         assert f'| {name} |' in text
+    assert '| CUDA ms |' in text
+    if not torch.cuda.is_available():
+        assert 'no GPU was seen by this run' in text
     assert (report / 'pareto.png').stat().st_size > 0
     # The ledger holds every run: sweep, main and single-modality.
     held = json.loads(ledger.read_text())
