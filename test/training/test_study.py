@@ -96,6 +96,11 @@ def test_each_claim_is_decided_by_the_figures():
     assert '**Decision-level fusion degrades most gracefully**: supported' in text
     assert '**Bottlenecks cut cost at equal accuracy**: supported' in text
     assert '**Gating learns which sensor to trust**: supported' in text
+    # A cheaper bottleneck that is also more accurate supports the claim (it failed before).
+    rows[1]['score'] = (0.85, 0.007)
+    assert 'at equal accuracy**: supported' in '\n'.join(study.claims(rows, 0.3))
+    rows[1]['score'] = (0.78, 0.007)
+    assert 'at equal accuracy**: not supported' in '\n'.join(study.claims(rows, 0.3))
     rows[0]['score'] = (0.91, 0.01)
     assert 'fuses best**: supported' in '\n'.join(study.claims(rows, 0.3))
     assert study.claims(rows, 0.0) == []
