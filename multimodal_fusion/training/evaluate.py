@@ -373,7 +373,10 @@ def write_report(results: dict, out: pathlib.Path, args: argparse.Namespace) -> 
         f'{p["lr"]}, modality dropout {p["modality_dropout"]}, seed {p["seed"]}). This ranks '
         'fusion strategies on equal encoders cheaply; it favours the shipped strategy, whose '
         'encoders were trained with it. Parameters and latency are of the whole scripted '
-        'model.', '']
+        'model. It is a quick check, not a comparison: two epochs leave most strategies '
+        'undertrained. The comparison is the strategy study, [study/study.md](study/study.md) '
+        '(every strategy trained to the same step budget, a learning rate each, three seeds, '
+        'two modality-dropout rates).', '']
     lines += _header('strategy', ('params (M)', 'CPU latency (ms)', 'train (s)'))
     for row in sorted(results['strategies'], key=lambda r: r['strategy']):
         lines.append(_row(row['strategy'], row, (f'{row["params"] / 1e6:.2f}',
