@@ -2,6 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """The strategy study: its protocol pieces, its verdicts, and every strategy for one step."""
 
+import hashlib
 import json
 import math
 import shutil
@@ -9,6 +10,7 @@ import shutil
 import pytest
 import torch
 
+from multimodal_fusion.export.model_file import load_model
 from multimodal_fusion.inference import default_model_path
 from multimodal_fusion.models.build import build_model
 from multimodal_fusion.modules.fusion import FUSION_BUILDERS
@@ -140,6 +142,12 @@ def test_a_smoke_study_runs_every_strategy_one_step_and_resumes(tmp_path, monkey
     moe = [r for r in results['runs'] if r['strategy'] == 'mixture_of_experts']
     assert len(moe[0]['experts']) == 4 and sum(moe[0]['experts']) == pytest.approx(1, 1e-3)
     text = (report / 'study.md').read_text()
+    # The report names the model file whose encoders every run shares, and its strategy.
+    shipped = default_model_path()
+    assert results['encoders'] == {
+        'model_sha256': hashlib.sha256(shipped.read_bytes()).hexdigest(),
+        'strategy': load_model(shipped)[1]['strategy']}
+    assert results['encoders']['model_sha256'][:16] in text
     for name in FUSION_BUILDERS:
         assert f'| {name} |' in text
     assert '| CUDA ms |' in text
