@@ -1,6 +1,7 @@
 # Copyright 2026 multimodal_fusion developers
 # SPDX-License-Identifier: Apache-2.0
 
+import dataclasses
 import json
 
 import pytest
@@ -142,9 +143,34 @@ def test_reproduce_command_is_a_valid_training_run():
     assert settings.relations and settings.token_states and settings.word_dropout == 0.5
 
 
-def test_the_shipped_model_was_trained_by_the_reproduce_recipe():
-    import dataclasses
+def test_reproduce_trains_the_same_recipe_with_another_strategy():
+    from multimodal_fusion.training.reproduce import command
 
+    shipped = settings_from_args(parse_args(command('runs/x', 'model.pt')[5:]))
+    gated = settings_from_args(parse_args(command('runs/x', 'model.pt', strategy='gated')[5:]))
+    assert gated.strategy == 'gated'
+    assert dataclasses.replace(gated, strategy=shipped.strategy) == shipped
+
+
+def test_reproduce_takes_the_text_adapter_of_a_model_file(tmp_path, capsys):
+    from multimodal_fusion.inference.engine import default_model_path
+    from multimodal_fusion.inference.engine import FusionEngine
+    from multimodal_fusion.preprocessing.text_adapter import TextAdapter
+    from multimodal_fusion.training import reproduce
+
+    written = reproduce.train_adapter(str(tmp_path / 'run'), str(default_model_path()))
+    assert written == tmp_path / 'run' / reproduce.ADAPTER_FILE
+    shipped = FusionEngine(default_model_path()).text_adapter
+    assert TextAdapter.from_bytes(written.read_bytes()).key == shipped.key
+    # A file that is not a model is refused with the flag named, before any training.
+    bad = tmp_path / 'bad.pt'
+    bad.write_bytes(b'not a model')
+    assert reproduce.main(['--out', str(tmp_path / 'other'), '--adapter-from', str(bad)]) == 2
+    assert '--adapter-from' in capsys.readouterr().err
+    assert not (tmp_path / 'other' / reproduce.ADAPTER_FILE).exists()
+
+
+def test_the_shipped_model_was_trained_by_the_reproduce_recipe():
     from multimodal_fusion.inference.engine import default_model_path
     from multimodal_fusion.training.reproduce import command
 
