@@ -55,6 +55,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help='from scratch: a small model (token width 64, camera width 16)')
     p.add_argument('--threads', type=int, default=2)
     args = p.parse_args(argv)
+    if min(args.sizes) < 1 or args.val_bags < 1:
+        p.error(f'--sizes and --val-bags need at least one bag each: {args.sizes}, '
+                f'{args.val_bags}')
     import torch
 
     torch.set_num_threads(args.threads)
@@ -70,7 +73,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         bags.append(bag)
     val_bags, train_bags = tuple(bags[:args.val_bags]), bags[args.val_bags:]
     root = work / 'cache'
-    val = None
     strategy = args.strategy
     if args.finetune is not None:
         strategy = load_model(args.finetune)[1]['strategy']
