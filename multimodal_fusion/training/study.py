@@ -152,6 +152,11 @@ def _encoded_path(out: pathlib.Path, split: str, size: int) -> pathlib.Path:
     return out / 'encoded' / f'{split}-{size}.pt'
 
 
+def model_sha256(path: pathlib.Path) -> str:
+    """The model file's sha256: what a study's encodings and records are tied to."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def prepare(settings: StudySettings, out: pathlib.Path, model_path: pathlib.Path, *,
             workers: int = 2, log=print, dataset_root=None) -> None:
     """Load the splits and the model file; encode (or reload the cached encodings)."""
@@ -181,7 +186,7 @@ def prepare(settings: StudySettings, out: pathlib.Path, model_path: pathlib.Path
         encoded[name] = cache_detections(eager, encoded[name])
     _DATA.update(config=config, source=eager.state_dict(), splits=splits, encoded=encoded,
                  settings=settings, encoders={
-                     'model_sha256': hashlib.sha256(model_path.read_bytes()).hexdigest(),
+                     'model_sha256': model_sha256(model_path),
                      'strategy': metadata['strategy']})
 
 
@@ -593,7 +598,7 @@ def main(argv: Optional[Sequence[str]] = None, *, dataset_root=None) -> int:
     # settings and one model (its encoders made every encoding).
     wanted = json.loads(json.dumps(dataclasses.asdict(settings)))
     if pathlib.Path(args.model).is_file():
-        wanted['model_sha256'] = hashlib.sha256(pathlib.Path(args.model).read_bytes()).hexdigest()
+        wanted['model_sha256'] = model_sha256(pathlib.Path(args.model))
     stored = _load(out / 'settings.json')
     if stored is not None and stored != wanted:
         changed = sorted(k for k in wanted if stored.get(k) != wanted[k])
